@@ -1,0 +1,48 @@
+//! Opens the live providers a workspace names.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use super::CliError;
+use crate::config::{DistributorSource, PsaConnection, Workspace};
+use crate::live::sandbox::Sandbox;
+use crate::live::{Distributor, Psa};
+
+/// The two live sides of a run.
+pub struct Live {
+    /// Licence source.
+    pub distributor: Arc<dyn Distributor>,
+    /// Billing target.
+    pub psa: Arc<dyn Psa>,
+}
+
+/// Opens both sides. `state_out` redirects sandbox writes (so the shipped example stays as
+/// committed).
+pub fn open(workspace: &Workspace, state_out: Option<&Path>) -> Result<Live, CliError> {
+    let mut sandbox: Option<Arc<Sandbox>> = None;
+    let mut open_sandbox = || -> Result<Arc<Sandbox>, CliError> {
+        if let Some(s) = &sandbox {
+            return Ok(s.clone());
+        }
+        let settings = workspace.settings.sandbox.as_ref().ok_or_else(|| {
+            CliError::msg("a side is `sandbox` but cspctl.yaml has no `sandbox: { state: FILE }`")
+        })?;
+        let path: PathBuf = workspace.root.join(&settings.state);
+        let out = state_out.map(Path::to_path_buf).unwrap_or_else(|| path.clone());
+        let opened = Arc::new(Sandbox::open(&path, &out).map_err(|e| CliError::new(&e))?);
+        sandbox = Some(opened.clone());
+        Ok(opened)
+    };
+    let distributor: Arc<dyn Distributor> = match &workspace.settings.distributor {
+        DistributorSource::Sandbox => open_sandbox()?,
+        DistributorSource::DickerData(_) => {
+            return Err(CliError::msg("the dicker_data distributor is not built yet"));
+        }
+    };
+    let psa: Arc<dyn Psa> = match &workspace.settings.psa {
+        PsaConnection::Sandbox => open_sandbox()?,
+        PsaConnection::Connectwise(_) => return Err(CliError::msg("the connectwise PSA is not built yet")),
+        PsaConnection::Autotask(_) => return Err(CliError::msg("the autotask PSA is not built yet")),
+    };
+    Ok(Live { distributor, psa })
+}

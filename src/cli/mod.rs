@@ -1,0 +1,161 @@
+//! The command line: argument parsing, output policy and exit codes. Each subcommand has its
+//! own file; this one dispatches and turns errors into messages and exit codes.
+
+mod apply;
+#[allow(dead_code)]
+mod connect;
+mod output;
+mod plan;
+mod sandbox;
+mod schema;
+mod validate;
+
+use std::io::Write as _;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+pub use output::{ColorChoice, Format, Printer};
+
+const EXAMPLES: &str = "\
+Examples:
+  cspctl plan examples/quickstart                 show what apply would change
+  cspctl plan . --format markdown > plan.md       a plan for a pull-request comment
+  cspctl plan . --detailed-exitcode --strict      CI check: 2 on changes, 1 on warnings
+  cspctl apply . --auto-approve                   make the PSA match (CI after merge)
+  cspctl validate .                               check the YAML offline
+  cspctl sandbox serve --state state.yaml         run the vendor simulator on 127.0.0.1
+
+Exit codes: 0 success / no changes, 1 error (or warnings with --strict),
+2 changes present (with --detailed-exitcode).
+Credentials come only from environment variables (see README).";
+
+/// Declarative Microsoft CSP licence billing: Dicker Data licences into ConnectWise Manage or Autotask.
+#[derive(Debug, Parser)]
+#[command(name = "cspctl", version, about, after_help = EXAMPLES)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+    /// When to use colour (`NO_COLOR` also turns it off).
+    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
+    color: ColorChoice,
+    /// Show more: unmanaged additions, request logs.
+    #[arg(short, long, global = true)]
+    verbose: bool,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Read live state and show what apply would change.
+    Plan(plan::PlanArgs),
+    /// Plan, confirm, then make the PSA match.
+    Apply(apply::ApplyArgs),
+    /// Check the workspace YAML offline (schema and references).
+    Validate(validate::ValidateArgs),
+    /// Print the JSON Schema of workspace files.
+    Schema,
+    /// The built-in sandbox and vendor simulator.
+    #[command(subcommand)]
+    Sandbox(sandbox::SandboxCommand),
+}
+
+/// How a run ended; decides the exit code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExitStatus {
+    /// Done; nothing to change or all changes applied.
+    Success,
+    /// Something failed or was refused.
+    Failure,
+    /// Changes are present (`--detailed-exitcode`).
+    Changes,
+}
+
+impl From<ExitStatus> for ExitCode {
+    fn from(s: ExitStatus) -> Self {
+        ExitCode::from(match s {
+            ExitStatus::Success => 0,
+            ExitStatus::Failure => 1,
+            ExitStatus::Changes => 2,
+        })
+    }
+}
+
+/// An error at the edge: what happened, with hints for what to do next.
+#[derive(Debug)]
+pub struct CliError {
+    /// The message (already includes its cause chain).
+    pub message: String,
+    /// `Hint:` lines.
+    pub hints: Vec<String>,
+}
+
+impl CliError {
+    /// An error from any displayable cause, with its source chain.
+    pub fn new(error: &(dyn std::error::Error + 'static)) -> Self {
+        let mut message = error.to_string();
+        let mut source = error.source();
+        while let Some(cause) = source {
+            message.push_str(&format!("\n  caused by: {cause}"));
+            source = cause.source();
+        }
+        CliError { message, hints: Vec::new() }
+    }
+
+    /// An error from a plain message.
+    pub fn msg(message: impl Into<String>) -> Self {
+        CliError { message: message.into(), hints: Vec::new() }
+    }
+
+    /// Adds a `Hint:` line.
+    pub fn hint(mut self, hint: impl Into<String>) -> Self {
+        self.hints.push(hint.into());
+        self
+    }
+}
+
+/// Runs the CLI with the process arguments and returns the exit code.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging(cli.verbose);
+    let printer = Printer::new(cli.color, cli.verbose);
+    let status = run(cli, &printer).unwrap_or_else(|e| {
+        printer.error(&e);
+        ExitStatus::Failure
+    });
+    let _ = std::io::stdout().flush();
+    status.into()
+}
+
+fn run(cli: Cli, printer: &Printer) -> Result<ExitStatus, CliError> {
+    match cli.command {
+        Command::Schema => schema::run(printer),
+        Command::Validate(args) => validate::run(&args, printer),
+        Command::Plan(args) => runtime()?.block_on(plan::run(&args, printer)),
+        Command::Apply(args) => runtime()?.block_on(apply::run(&args, printer)),
+        Command::Sandbox(cmd) => runtime()?.block_on(sandbox::run(cmd, printer)),
+    }
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime, CliError> {
+    tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(|e| CliError::new(&e))
+}
+
+/// Logs go to stderr, off unless `--verbose` or `CSPCTL_LOG` asks for them.
+fn init_logging(verbose: bool) {
+    let filter =
+        std::env::var("CSPCTL_LOG").unwrap_or_else(|_| if verbose { "cspctl=info" } else { "off" }.into());
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
+        .with_writer(std::io::stderr)
+        .without_time()
+        .try_init();
+}
+
+/// The workspace directory argument shared by plan, apply and validate.
+#[derive(Debug, Clone, clap::Args)]
+pub struct WorkspaceArg {
+    /// Workspace directory (holds cspctl.yaml).
+    #[arg(default_value = ".")]
+    pub dir: PathBuf,
+}

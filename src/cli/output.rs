@@ -1,0 +1,83 @@
+use std::io::IsTerminal;
+
+use super::CliError;
+
+/// `--color`: whether to style output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ColorChoice {
+    /// Colour on a terminal, unless `NO_COLOR` is set.
+    Auto,
+    /// Always colour (still off with `NO_COLOR`).
+    Always,
+    /// Never colour.
+    Never,
+}
+
+/// `--format`: who reads the plan.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum Format {
+    /// For people at a terminal.
+    #[default]
+    Text,
+    /// For scripts; versioned (see README).
+    Json,
+    /// For a pull-request comment.
+    Markdown,
+}
+
+/// Output policy decided once, from flags, `NO_COLOR` and whether stdout/stderr are terminals.
+#[derive(Debug, Clone)]
+pub struct Printer {
+    /// Style stdout with ANSI colours.
+    pub color: bool,
+    /// Show unmanaged additions and more detail.
+    pub verbose: bool,
+    /// Show progress (stderr is a terminal).
+    pub progress: bool,
+    /// Ask questions (stdin is a terminal).
+    pub interactive: bool,
+}
+
+impl Printer {
+    /// Decides the policy for this process.
+    pub fn new(choice: ColorChoice, verbose: bool) -> Self {
+        let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+        let color = !no_color
+            && match choice {
+                ColorChoice::Always => true,
+                ColorChoice::Never => false,
+                ColorChoice::Auto => std::io::stdout().is_terminal(),
+            };
+        Printer {
+            color,
+            verbose,
+            progress: std::io::stderr().is_terminal(),
+            interactive: std::io::stdin().is_terminal() && std::io::stderr().is_terminal(),
+        }
+    }
+
+    /// Writes to stdout; a closed pipe (`cspctl plan | head`) is not an error.
+    pub fn out(&self, text: &str) {
+        use std::io::Write;
+        let mut stdout = std::io::stdout().lock();
+        if let Err(e) = stdout.write_all(text.as_bytes()).and_then(|_| stdout.flush())
+            && e.kind() == std::io::ErrorKind::BrokenPipe
+        {
+            std::process::exit(0);
+        }
+    }
+
+    /// A status line on stderr.
+    pub fn status(&self, text: &str) {
+        eprintln!("{text}");
+    }
+
+    /// An error with its hints, on stderr.
+    pub fn error(&self, e: &CliError) {
+        let mut text = format!("error: {}", e.message);
+        for hint in &e.hints {
+            text.push_str(&format!("\nHint: {hint}"));
+        }
+        eprintln!("{text}");
+    }
+}

@@ -1,0 +1,44 @@
+use std::path::PathBuf;
+
+use super::{
+    Client, ClientDefaults, DistributorSource, OnLicenceRemoved, ProductMapping, PsaConnection,
+    SandboxSettings, SyncDescription,
+};
+
+/// The settings of `cspctl.yaml`, with required parts present.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Settings {
+    /// Licence source.
+    pub distributor: DistributorSource,
+    /// PSA connection.
+    pub psa: PsaConnection,
+    /// Sandbox state file, resolved against the workspace directory.
+    pub sandbox: Option<SandboxSettings>,
+    /// Per-client defaults.
+    pub defaults: ClientDefaults,
+}
+
+/// A loaded, checked workspace: what the operator wants.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Workspace {
+    /// The directory it was read from.
+    pub root: PathBuf,
+    /// `cspctl.yaml`.
+    pub settings: Settings,
+    /// All product mappings, in file order (files sorted by path).
+    pub products: Vec<ProductMapping>,
+    /// All clients, in file order (files sorted by path).
+    pub clients: Vec<Client>,
+}
+
+impl Workspace {
+    /// A client's effective `sync_description`.
+    pub fn sync_description(&self, client: &Client) -> SyncDescription {
+        client.sync_description.or(self.settings.defaults.sync_description).unwrap_or_default()
+    }
+
+    /// A client's effective `on_licence_removed`.
+    pub fn on_licence_removed(&self, client: &Client) -> OnLicenceRemoved {
+        client.on_licence_removed.or(self.settings.defaults.on_licence_removed).unwrap_or_default()
+    }
+}

@@ -1,0 +1,1 @@
+//! autotask (not built yet)

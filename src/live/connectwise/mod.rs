@@ -1,0 +1,1 @@
+//! connectwise (not built yet)

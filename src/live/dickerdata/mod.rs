@@ -1,0 +1,1 @@
+//! dickerdata (not built yet)

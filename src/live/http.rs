@@ -1,0 +1,173 @@
+//! The HTTP plumbing every vendor client shares: timeouts, retries with exponential backoff
+//! and full jitter, `Retry-After`, and errors that name the request.
+
+use std::time::Duration;
+
+use rand::Rng;
+use reqwest::{Method, RequestBuilder, Response, StatusCode};
+use serde::de::DeserializeOwned;
+
+use super::{LiveError, RequestLabel};
+
+/// How hard to try before giving up on a request.
+#[derive(Debug, Clone)]
+pub struct RetryPolicy {
+    /// Attempts in total, including the first.
+    pub max_attempts: u32,
+    /// First backoff ceiling; doubles per attempt.
+    pub base_delay: Duration,
+    /// Largest backoff (and largest `Retry-After` honoured).
+    pub max_delay: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        RetryPolicy {
+            max_attempts: 6,
+            base_delay: Duration::from_millis(100),
+            max_delay: Duration::from_secs(10),
+        }
+    }
+}
+
+/// Whether a request may be sent again after an unclear outcome.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Idempotency {
+    /// Reads and idempotent updates: retry on 429, 502/503/504, timeouts and connection errors.
+    Retry,
+    /// Creates: retry only a 429 (refused before any work); anything else goes back to the
+    /// caller, which re-reads before deciding to send again.
+    Once,
+}
+
+/// Builds a reqwest client with the timeouts every vendor call uses.
+pub fn client(timeout: Duration) -> Result<reqwest::Client, LiveError> {
+    reqwest::Client::builder()
+        .connect_timeout(Duration::from_secs(10).min(timeout))
+        .timeout(timeout)
+        .user_agent(concat!("cspctl/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .map_err(|e| LiveError::Config(format!("cannot build HTTP client: {e}")))
+}
+
+/// A response body read to the end, with its status and headers.
+#[derive(Debug)]
+pub struct Reply {
+    /// HTTP status.
+    pub status: StatusCode,
+    /// Response headers (pagination links, rate-limit hints).
+    pub headers: reqwest::header::HeaderMap,
+    /// The whole body.
+    pub body: bytes::Bytes,
+}
+
+impl Reply {
+    /// Decodes a JSON body, naming the request when it is not what was expected.
+    pub fn json<T: DeserializeOwned>(&self, request: &RequestLabel) -> Result<T, LiveError> {
+        serde_json::from_slice(&self.body)
+            .map_err(|e| LiveError::Malformed { request: request.clone(), detail: e.to_string() })
+    }
+
+    /// The body as text for error messages, cut to a readable length.
+    pub fn text_excerpt(&self) -> String {
+        let text = String::from_utf8_lossy(&self.body);
+        let text = text.trim();
+        match text.char_indices().nth(300) {
+            Some((i, _)) => format!("{}…", &text[..i]),
+            None => text.to_string(),
+        }
+    }
+}
+
+/// Sends a request built by `build` (called once per attempt) and retries what is safe.
+///
+/// Returns the first reply that is not retryable, or the last one when attempts run out;
+/// callers turn error statuses into vendor-specific messages.
+pub async fn send(
+    request: &RequestLabel,
+    policy: &RetryPolicy,
+    idempotency: Idempotency,
+    build: impl Fn() -> RequestBuilder,
+) -> Result<Reply, LiveError> {
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        let last = attempt >= policy.max_attempts;
+        let outcome = build().send().await;
+        match outcome {
+            Ok(response) => {
+                let status = response.status();
+                let retry_after = retry_after(&response);
+                let retryable = status == StatusCode::TOO_MANY_REQUESTS
+                    || (idempotency == Idempotency::Retry && matches!(status.as_u16(), 502..=504));
+                if retryable && !last {
+                    tracing::debug!(%request, %status, attempt, "retrying");
+                    sleep_backoff(policy, attempt, retry_after).await;
+                    continue;
+                }
+                let headers = response.headers().clone();
+                match response.bytes().await {
+                    Ok(body) => return Ok(Reply { status, headers, body }),
+                    Err(e) if idempotency == Idempotency::Retry && !last => {
+                        tracing::debug!(%request, error = %e, attempt, "body read failed; retrying");
+                        sleep_backoff(policy, attempt, None).await;
+                    }
+                    Err(e) => return Err(transport(request, &e)),
+                }
+            }
+            Err(e) if idempotency == Idempotency::Retry && !last => {
+                tracing::debug!(%request, error = %e, attempt, "retrying");
+                sleep_backoff(policy, attempt, None).await;
+            }
+            Err(e) => return Err(transport(request, &e)),
+        }
+    }
+}
+
+fn transport(request: &RequestLabel, e: &reqwest::Error) -> LiveError {
+    let message = if e.is_timeout() {
+        "timed out waiting for the server".to_string()
+    } else if e.is_connect() {
+        "could not connect to the server".to_string()
+    } else {
+        // reqwest errors can embed the URL; strip it so query strings never reach output.
+        e.without_url_ref().to_string()
+    };
+    LiveError::Transport { request: request.clone(), message }
+}
+
+trait WithoutUrl {
+    fn without_url_ref(&self) -> String;
+}
+
+impl WithoutUrl for reqwest::Error {
+    fn without_url_ref(&self) -> String {
+        let mut text = self.to_string();
+        if let Some(url) = self.url() {
+            text = text.replace(url.as_str(), "");
+        }
+        text
+    }
+}
+
+fn retry_after(response: &Response) -> Option<Duration> {
+    let value = response.headers().get(reqwest::header::RETRY_AFTER)?.to_str().ok()?;
+    value.trim().parse::<f64>().ok().map(Duration::from_secs_f64)
+}
+
+async fn sleep_backoff(policy: &RetryPolicy, attempt: u32, retry_after: Option<Duration>) {
+    let delay = match retry_after {
+        Some(d) => d.min(policy.max_delay),
+        None => {
+            let ceiling = policy.base_delay.saturating_mul(1 << attempt.min(16)).min(policy.max_delay);
+            let ms = rand::rng().random_range(0..=ceiling.as_millis() as u64);
+            Duration::from_millis(ms)
+        }
+    };
+    tokio::time::sleep(delay).await;
+}
+
+/// Whether a method is a read, for callers that choose [`Idempotency`] from it.
+pub fn is_read(method: &Method) -> bool {
+    method == Method::GET || method == Method::HEAD
+}

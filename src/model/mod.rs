@@ -1,0 +1,13 @@
+//! The domain's plain types, shared by config, live providers, reconcile and render. No I/O.
+
+mod distributor;
+mod fingerprint;
+mod psa;
+mod stock_code;
+mod write;
+
+pub use distributor::{Customer, DistributorSnapshot, Licence, LicenceStatus};
+pub use fingerprint::Fingerprint;
+pub use psa::{Addition, Agreement, AgreementStatus, Company, Product, PsaId, PsaScope, PsaSnapshot};
+pub use stock_code::{Billing, StockCode, StockCodeError, Term};
+pub use write::{Applied, Write};

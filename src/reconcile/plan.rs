@@ -1,0 +1,110 @@
+use serde::{Deserialize, Serialize};
+
+use crate::model::{Fingerprint, PsaId, Write};
+
+/// Version of the JSON plan format; bumped on any incompatible change.
+pub const FORMAT_VERSION: u32 = 1;
+
+/// What `apply` would do, and what the operator should know: the output of reconcile.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Plan {
+    /// Changes, in apply order: cancels first, then by client, agreement, product.
+    pub actions: Vec<Action>,
+    /// Problems that block apply (unknown company, ambiguous additions, ...).
+    pub errors: Vec<Finding>,
+    /// Things to look at that do not block apply (Not Setup clients, Not Mapped licences, ...).
+    pub warnings: Vec<Finding>,
+    /// Additions on managed agreements that cspctl does not own (shown with `--verbose`).
+    pub unmanaged: Vec<UnmanagedAddition>,
+    /// Owned additions that existed before any write by cspctl and are now managed by rule.
+    pub adopted: usize,
+}
+
+/// One change to one addition, with the context a reviewer needs.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Action {
+    /// `create`, `update` or `cancel`.
+    pub kind: ActionKind,
+    /// Dicker Data client id.
+    pub client: String,
+    /// Client display name.
+    pub client_name: String,
+    /// PSA company identifier.
+    pub company: String,
+    /// Agreement / contract name.
+    pub agreement: String,
+    /// PSA product identifier.
+    pub product: String,
+    /// Product mapping keys that feed this addition.
+    pub mappings: Vec<String>,
+    /// Existing addition id (updates and cancels).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub addition: Option<PsaId>,
+    /// Version of the addition the plan read (updates and cancels).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fingerprint: Option<Fingerprint>,
+    /// Field-level changes (for creates: the values set).
+    pub changes: Vec<FieldChange>,
+    /// The write to carry out.
+    pub write: Write,
+}
+
+/// The three kinds of change, in the order they are shown and applied.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ActionKind {
+    /// Stop billing an addition (`-`).
+    Cancel,
+    /// Change an addition (`~`).
+    Update,
+    /// Add an addition (`+`).
+    Create,
+}
+
+/// One field's value before and after; `None` is "not set".
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FieldChange {
+    /// `quantity`, `description`, `unit_price` or `cancelled_date`.
+    pub field: String,
+    /// Value now.
+    pub before: Option<serde_json::Value>,
+    /// Value after apply.
+    pub after: Option<serde_json::Value>,
+}
+
+/// A warning or error, with a stable code for scripts and the objects it concerns.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Finding {
+    /// Stable machine-readable kind, e.g. `not_setup`, `not_mapped`, `unknown_company`.
+    pub code: String,
+    /// Dicker Data client id, when the finding is about one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client: Option<String>,
+    /// The sentence for people.
+    pub message: String,
+}
+
+/// An addition on a managed agreement whose product no mapping names: listed, never touched.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UnmanagedAddition {
+    /// Agreement name.
+    pub agreement: String,
+    /// PSA product identifier (or id when unknown).
+    pub product: String,
+    /// Addition id.
+    pub addition: PsaId,
+    /// Its quantity.
+    pub quantity: f64,
+}
+
+impl Plan {
+    /// Whether apply would change anything.
+    pub fn has_changes(&self) -> bool {
+        !self.actions.is_empty()
+    }
+
+    /// Number of actions of one kind.
+    pub fn count(&self, kind: ActionKind) -> usize {
+        self.actions.iter().filter(|a| a.kind == kind).count()
+    }
+}

@@ -1,0 +1,120 @@
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::extract::{MatchedPath, Request, State};
+use axum::http::{HeaderValue, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use serde::{Deserialize, Serialize};
+
+use super::SimShared;
+
+/// Faults to inject into vendor responses. Shares are probabilities in 0..=1, drawn from a
+/// seeded generator so a failing test can be replayed.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Faults {
+    /// Added to every response.
+    pub latency_ms: u64,
+    /// Share answered 429 with `Retry-After`.
+    pub rate_429: f64,
+    /// `Retry-After` seconds on injected 429s (fractions allowed).
+    pub retry_after_secs: f64,
+    /// Share answered 503 (or 502/504) before doing any work.
+    pub rate_5xx: f64,
+    /// Share held for `slow_ms` before answering (longer than a client timeout).
+    pub rate_slow: f64,
+    /// How long a slow response takes.
+    pub slow_ms: u64,
+    /// Share whose JSON body is cut in half after the work is done.
+    pub rate_malformed: f64,
+    /// Seed of the generator; the same seed gives the same faults for the same requests.
+    pub seed: u64,
+    /// Internal: draws so far, so each request gets a fresh but repeatable draw.
+    #[serde(skip)]
+    pub draws: u64,
+}
+
+impl Faults {
+    fn draw(&mut self) -> f64 {
+        self.draws += 1;
+        let mut rng = StdRng::seed_from_u64(self.seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ self.draws);
+        rng.random::<f64>()
+    }
+}
+
+enum Injection {
+    None,
+    TooMany(f64),
+    Unavailable(u16),
+    Slow(u64),
+    Malformed,
+}
+
+/// Middleware: counts the request, then maybe delays, refuses or corrupts its response.
+pub(super) async fn inject(State(shared): State<Arc<SimShared>>, request: Request, next: Next) -> Response {
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|p| p.as_str().to_string())
+        .unwrap_or_else(|| request.uri().path().to_string());
+    let key = format!("{} {}", request.method(), route);
+    *shared.stats.lock().unwrap_or_else(|p| p.into_inner()).entry(key).or_default() += 1;
+
+    let (latency, injection) = {
+        let mut f = shared.faults.lock().unwrap_or_else(|p| p.into_inner());
+        let roll = f.draw();
+        let which = f.draw();
+        let mut edge = 0.0;
+        let mut pick = || {
+            let bands = [f.rate_429, f.rate_5xx, f.rate_slow, f.rate_malformed];
+            for (i, share) in bands.iter().enumerate() {
+                edge += share;
+                if roll < edge {
+                    return i;
+                }
+            }
+            usize::MAX
+        };
+        let injection = match pick() {
+            0 => Injection::TooMany(f.retry_after_secs),
+            1 => Injection::Unavailable([502, 503, 504][(which * 3.0) as usize % 3]),
+            2 => Injection::Slow(f.slow_ms),
+            3 => Injection::Malformed,
+            _ => Injection::None,
+        };
+        (f.latency_ms, injection)
+    };
+    if latency > 0 {
+        tokio::time::sleep(Duration::from_millis(latency)).await;
+    }
+    match injection {
+        Injection::None => next.run(request).await,
+        Injection::TooMany(secs) => {
+            let mut r = (StatusCode::TOO_MANY_REQUESTS, "Too Many Requests").into_response();
+            if let Ok(v) = HeaderValue::from_str(&format!("{secs}")) {
+                r.headers_mut().insert("retry-after", v);
+            }
+            r
+        }
+        Injection::Unavailable(code) => {
+            let status = StatusCode::from_u16(code).unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
+            (status, "<html><body>Service Unavailable</body></html>").into_response()
+        }
+        Injection::Slow(ms) => {
+            tokio::time::sleep(Duration::from_millis(ms)).await;
+            next.run(request).await
+        }
+        Injection::Malformed => {
+            let response = next.run(request).await;
+            let (mut parts, body) = response.into_parts();
+            parts.headers.remove(axum::http::header::CONTENT_LENGTH);
+            let bytes = axum::body::to_bytes(body, usize::MAX).await.unwrap_or_default();
+            let cut = bytes.slice(..bytes.len() / 2);
+            Response::from_parts(parts, Body::from(cut))
+        }
+    }
+}
