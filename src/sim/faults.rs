@@ -88,6 +88,51 @@ pub(super) async fn inject(State(shared): State<Arc<SimShared>>, request: Reques
         };
         (f.latency_ms, injection)
     };
+    let recording = shared.journal.lock().unwrap_or_else(|p| p.into_inner()).is_some();
+    if recording {
+        return record(&shared, route, latency, injection, request, next).await;
+    }
+    respond(latency, injection, request, next).await
+}
+
+async fn record(
+    shared: &SimShared,
+    route: String,
+    latency: u64,
+    injection: Injection,
+    request: Request,
+    next: Next,
+) -> Response {
+    let (parts, body) = request.into_parts();
+    let request_body = axum::body::to_bytes(body, usize::MAX).await.unwrap_or_default();
+    let headers = |h: &axum::http::HeaderMap| {
+        h.iter().map(|(k, v)| (k.as_str().to_string(), v.to_str().unwrap_or("").to_string())).collect()
+    };
+    let mut exchange = super::Exchange {
+        method: parts.method.to_string(),
+        route,
+        path: parts.uri.path().to_string(),
+        query: parts.uri.query().map(str::to_string),
+        request_headers: headers(&parts.headers),
+        request_body: String::from_utf8_lossy(&request_body).into_owned(),
+        status: 0,
+        response_headers: Vec::new(),
+        response_body: String::new(),
+    };
+    let request = Request::from_parts(parts, Body::from(request_body));
+    let response = respond(latency, injection, request, next).await;
+    let (parts, body) = response.into_parts();
+    let bytes = axum::body::to_bytes(body, usize::MAX).await.unwrap_or_default();
+    exchange.status = parts.status.as_u16();
+    exchange.response_headers = headers(&parts.headers);
+    exchange.response_body = String::from_utf8_lossy(&bytes).into_owned();
+    if let Some(journal) = shared.journal.lock().unwrap_or_else(|p| p.into_inner()).as_mut() {
+        journal.push(exchange);
+    }
+    Response::from_parts(parts, Body::from(bytes))
+}
+
+async fn respond(latency: u64, injection: Injection, request: Request, next: Next) -> Response {
     if latency > 0 {
         tokio::time::sleep(Duration::from_millis(latency)).await;
     }

@@ -14,6 +14,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 use axum::Router;
 use axum::extract::State;
 use axum::routing::get;
+use serde::Serialize;
 
 pub use faults::Faults;
 
@@ -54,6 +55,31 @@ pub struct SimShared {
     pub credentials: SimCredentials,
     /// `http://127.0.0.1:PORT`, for absolute URLs in responses (Autotask `nextPageUrl`).
     pub base_url: OnceLock<String>,
+    /// When set, every exchange is recorded (spec-conformance tests read it).
+    pub journal: Mutex<Option<Vec<Exchange>>>,
+}
+
+/// One request and its response, as recorded by the journal.
+#[derive(Debug, Clone, Serialize)]
+pub struct Exchange {
+    /// HTTP method.
+    pub method: String,
+    /// Route template that matched, e.g. `/v4_6_release/apis/3.0/finance/agreements/{id}/additions`.
+    pub route: String,
+    /// Actual path.
+    pub path: String,
+    /// Raw query string.
+    pub query: Option<String>,
+    /// Request headers (names lower-case; values of credential headers included: tests only).
+    pub request_headers: Vec<(String, String)>,
+    /// Request body.
+    pub request_body: String,
+    /// Response status.
+    pub status: u16,
+    /// Response headers.
+    pub response_headers: Vec<(String, String)>,
+    /// Response body.
+    pub response_body: String,
 }
 
 impl SimShared {
@@ -65,6 +91,7 @@ impl SimShared {
             stats: Mutex::new(BTreeMap::new()),
             credentials,
             base_url: OnceLock::new(),
+            journal: Mutex::new(None),
         })
     }
 
@@ -91,6 +118,16 @@ impl SimShared {
     /// Forgets the counts, e.g. between the plan and the apply of a test.
     pub fn reset_stats(&self) {
         self.stats.lock().unwrap_or_else(|p| p.into_inner()).clear();
+    }
+
+    /// Starts recording every exchange (and drops what was recorded).
+    pub fn record(&self) {
+        *self.journal.lock().unwrap_or_else(|p| p.into_inner()) = Some(Vec::new());
+    }
+
+    /// The exchanges recorded since [`SimShared::record`].
+    pub fn recorded(&self) -> Vec<Exchange> {
+        self.journal.lock().unwrap_or_else(|p| p.into_inner()).clone().unwrap_or_default()
     }
 
     /// Replaces the fault settings.
