@@ -54,6 +54,9 @@ pub(super) fn desired<'a>(ws: &'a Workspace, dd: &'a DistributorSnapshot, psa: &
             continue;
         }
         let active = licences.get(customer.id.as_str()).map_or(0, |l| count_active(l));
+        if active == 0 {
+            continue; // nothing to bill: not worth a warning
+        }
         findings.warn(
             "not_setup",
             Some(&customer.id),
@@ -65,34 +68,37 @@ pub(super) fn desired<'a>(ws: &'a Workspace, dd: &'a DistributorSnapshot, psa: &
     }
 
     let mut mapped_products: BTreeMap<PsaId, BTreeSet<&str>> = BTreeMap::new();
-    let mut unknown_products = BTreeSet::new();
+    let mut unknown_products: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
     for m in &ws.products {
         match psa.products.get(m.psa.product.as_str()) {
             Some(p) => {
                 mapped_products.entry(p.id).or_default().insert(m.key.as_str());
-                if !p.active {
-                    findings.warn(
-                        "inactive_product",
-                        None,
-                        format!(
-                            "PSA product `{}` (mapping `{}`) is inactive; nothing is written for it",
-                            p.identifier, m.key
-                        ),
-                    );
-                }
             }
-            None => {
-                if unknown_products.insert(m.psa.product.as_str()) {
-                    findings.error(
-                        "unknown_product",
-                        None,
-                        format!(
-                            "PSA product `{}` (mapping `{}`) does not exist in the PSA catalog",
-                            m.psa.product, m.key
-                        ),
-                    );
-                }
-            }
+            None => unknown_products.entry(m.psa.product.as_str()).or_default().push(m.key.as_str()),
+        }
+    }
+    for (product, keys) in unknown_products {
+        findings.error(
+            "unknown_product",
+            None,
+            format!(
+                "PSA product `{product}` (mapping {}) does not exist in the PSA catalog",
+                keys.join(", ")
+            ),
+        );
+    }
+    for (id, keys) in &mapped_products {
+        if let Some(p) = psa.product_ids.get(id).filter(|p| !p.active) {
+            let keys: Vec<&str> = keys.iter().copied().collect();
+            findings.warn(
+                "inactive_product",
+                None,
+                format!(
+                    "PSA product `{}` (mapping {}) is inactive; nothing is written for it",
+                    p.identifier,
+                    keys.join(", ")
+                ),
+            );
         }
     }
 

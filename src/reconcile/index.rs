@@ -27,6 +27,9 @@ impl<'a> PsaIndex<'a> {
         for a in &psa.additions {
             additions.entry(a.agreement).or_default().push(a);
         }
+        for list in additions.values_mut() {
+            list.sort_by_key(|a| a.id);
+        }
         PsaIndex {
             companies: psa.companies.iter().map(|c| (c.identifier.as_str(), c)).collect(),
             agreements: psa.agreements.iter().map(|a| ((a.company, a.name.as_str()), a)).collect(),
