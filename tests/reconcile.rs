@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use chrono::{NaiveDate, TimeZone, Utc};
-use cspctl::config::{ClientDefaults, DistributorSource, Document, PsaConnection, Settings, Workspace};
+use cspctl::config::{DistributorSource, Document, PsaConnection, Settings, Workspace};
 use cspctl::live::sandbox::SandboxState;
 use cspctl::reconcile::{ActionKind, Plan, plan};
 use cspctl::render::{RenderOptions, json, text};
@@ -26,7 +26,7 @@ fn workspace(desired: &str) -> Workspace {
             distributor: DistributorSource::Sandbox,
             psa: PsaConnection::Sandbox,
             sandbox: None,
-            defaults: doc.defaults.unwrap_or_else(ClientDefaults::default),
+            defaults: doc.defaults.unwrap_or_default(),
         },
         products: doc.products,
         clients: doc.clients,

@@ -56,8 +56,10 @@ fn mappings() -> impl Strategy<Value = Vec<ProductMapping>> {
     )
 }
 
-fn client_entry() -> impl Strategy<Value = (u8, usize, usize, u8, u8, Vec<(usize, Option<usize>, u32, u32)>)>
-{
+/// (presence, company, agreement, sync, removal policy, per-product rules) of one client.
+type ClientEntry = (u8, usize, usize, u8, u8, Vec<(usize, Option<usize>, u32, u32)>);
+
+fn client_entry() -> impl Strategy<Value = ClientEntry> {
     (
         0..3u8,
         0..4usize,

@@ -35,7 +35,7 @@ pub fn synthetic(clients: usize, products: usize) -> (Workspace, DistributorSnap
         .collect();
     let mut ws_clients = Vec::with_capacity(clients);
     let mut dd = DistributorSnapshot::default();
-    let mut psa = PsaSnapshot::default();
+    let mut psa = PsaSnapshot { products: Vec::new(), ..PsaSnapshot::default() };
     psa.products = (0..products)
         .map(|p| Product {
             id: 10_000 + p as i64,
@@ -72,12 +72,12 @@ pub fn synthetic(clients: usize, products: usize) -> (Workspace, DistributorSnap
             start_date: NaiveDate::from_ymd_opt(2025, 1, 1),
             end_date: None,
         });
-        for p in 0..products {
+        for (p, mapping) in mappings.iter().enumerate() {
             let quantity = ((c * 7 + p * 3) % 40 + 1) as u32;
             dd.licences.push(Licence {
                 customer: id.clone(),
                 subscription: format!("{c:04X}{p:04X}"),
-                stock_code: mappings[p].dicker_data.stock_code.clone(),
+                stock_code: mapping.dicker_data.stock_code.clone(),
                 description: format!("SYNTHETIC PRODUCT {p}"),
                 quantity,
                 status: LicenceStatus::Active,
