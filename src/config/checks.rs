@@ -74,34 +74,40 @@ pub fn settings(
             .help("set `version: 1`, or use the cspctl release that wrote this workspace"),
         );
     }
-    let mut require = |key: &str, example: &str| {
+    let mut require = |label: &str, at: Pos, message: String, help: &str| {
         ok = false;
-        errors.push(
-            Diagnostic::new(
-                file.source.mark(file.tree.at, format!("`{key}` missing")),
-                format!("{SETTINGS_FILE} has no `{key}:`"),
-            )
-            .help(format!("add e.g. `{example}`")),
-        );
+        errors.push(Diagnostic::new(file.source.mark(at, label), message).help(help.to_string()));
     };
     if doc.distributor.is_none() {
         require(
-            "distributor",
-            "distributor: sandbox` or `distributor: { dicker_data: { export: annuity.xlsx } }",
+            "`distributor:` missing from this file",
+            file.tree.at,
+            format!("{SETTINGS_FILE} has no `distributor:` (where licences are read from)"),
+            "add `distributor: sandbox` or `distributor: { dicker_data: { export: annuity.xlsx } }`",
         );
     }
     if doc.psa.is_none() {
         require(
-            "psa",
-            "psa: sandbox` or `psa: { connectwise: { site: api-au.myconnectwise.net, company: mymsp } }",
+            "`psa:` missing from this file",
+            file.tree.at,
+            format!("{SETTINGS_FILE} has no `psa:` (where billing is written)"),
+            "add `psa: sandbox` or `psa: { connectwise: { site: api-au.myconnectwise.net, company: mymsp } }`",
         );
     }
-    let uses_sandbox = matches!(doc.distributor, Some(DistributorSource::Sandbox))
-        || matches!(doc.psa, Some(PsaConnection::Sandbox));
-    if uses_sandbox && doc.sandbox.is_none() {
+    let sandbox_side = [
+        ("distributor", matches!(doc.distributor, Some(DistributorSource::Sandbox))),
+        ("psa", matches!(doc.psa, Some(PsaConnection::Sandbox))),
+    ]
+    .into_iter()
+    .find_map(|(side, is_sandbox)| is_sandbox.then_some(side));
+    if let Some(side) = sandbox_side
+        && doc.sandbox.is_none()
+    {
         require(
-            "sandbox",
-            "sandbox: { state: state.yaml }` (a side is `sandbox`, so the state file must be named",
+            "reads the sandbox state file",
+            file.value_at(&[side]),
+            format!("`{side}: sandbox` needs the sandbox state file, but {SETTINGS_FILE} has no `sandbox:`"),
+            "add `sandbox: { state: state.yaml }`",
         );
     }
     let (Some(distributor), Some(psa), true) = (doc.distributor.clone(), doc.psa.clone(), ok) else {

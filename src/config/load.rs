@@ -80,7 +80,10 @@ fn parse_file(
     let tree = match located::parse(&text) {
         Ok(tree) => tree,
         Err(e) => {
-            errors.push(yaml_error(&e, SourceFile::new(path, &text, &[])));
+            let masks = secrets::scan_lines(&text);
+            let mut problems = vec![yaml_error(&e, SourceFile::new(path, &text, &masks))];
+            scrub_secrets(&mut problems, &text, &masks);
+            errors.extend(problems);
             return None;
         }
     };
@@ -258,5 +261,76 @@ fn collect_yaml(dir: &Path, rel: &Path, out: &mut Vec<PathBuf>, errors: &mut Vec
         } else if child.extension().is_some_and(|e| e == "yaml" || e == "yml") {
             out.push(child);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SETTINGS: &str =
+        "version: 1\ndistributor: sandbox\npsa: sandbox\nsandbox: { state: live/state.yaml }\n";
+
+    fn workspace(files: &[(&str, &str)]) -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        for (rel, text) in files {
+            let path = dir.path().join(rel);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, text).unwrap();
+        }
+        dir
+    }
+
+    fn product(key: &str) -> String {
+        format!(
+            "  - key: {key}\n    dicker_data: {{ stock_code: \"P1Y:CFQ7TTC0LCHC:0002:1:\" }}\n    psa: {{ product: X }}\n"
+        )
+    }
+
+    #[test]
+    fn settings_first_then_files_sorted_by_path() {
+        let dir = workspace(&[
+            ("cspctl.yaml", &format!("{SETTINGS}products:\n{}", product("from-settings"))),
+            ("z.yaml", &format!("products:\n{}", product("z"))),
+            ("b/a.yml", &format!("products:\n{}", product("b-a"))),
+            ("a.yaml", &format!("products:\n{}", product("a"))),
+            ("live/state.yaml", "not: [a, workspace, file]\n"),
+            ("empty.yaml", "# nothing yet\n"),
+        ]);
+        let ws = load(dir.path()).unwrap();
+        let keys: Vec<&str> = ws.products.iter().map(|p| p.key.as_str()).collect();
+        assert_eq!(keys, ["from-settings", "a", "b-a", "z"]);
+        assert_eq!(ws.root, dir.path());
+    }
+
+    #[test]
+    fn credentials_never_reach_error_text() {
+        const CANARY: &str = "Canary7Secret9Value3Xq";
+        let dir = workspace(&[
+            (
+                "cspctl.yaml",
+                &format!(
+                    "{SETTINGS}defaults: {{ token: {CANARY} }}\npsa_credentials:\n  password: [{CANARY}]\n"
+                ),
+            ),
+            (
+                "a.yaml",
+                &format!(
+                    "clients:\n  - dicker_data: \"1\"\n    name: eyJhbGciOiJIUzI1NiJ9.eyJ{CANARY}.{CANARY}\n    company: [x]\n"
+                ),
+            ),
+            ("b.yaml", &format!("clients:\n  - dicker_data: \"2\"\n    api_key: \"{CANARY}\n")),
+            (
+                "c.yaml",
+                &format!(
+                    "products:\n  - key: k\n    dicker_data: {{ stock_code: 5 }}\n    secret: {CANARY}\n"
+                ),
+            ),
+        ]);
+        let errors = load(dir.path()).unwrap_err();
+        for text in [errors.to_string(), format!("{errors:?}"), errors.render(true)] {
+            assert!(!text.contains(CANARY), "credential echoed:\n{text}");
+        }
+        assert!(errors.0.len() >= 5, "{errors}");
     }
 }

@@ -156,6 +156,9 @@ impl SchemaCheck {
         out: &mut Vec<Diagnostic>,
     ) {
         let here = error.instance_path().as_str().to_string();
+        if self.explain_tagged(error, context, tree, file, what, out) {
+            return;
+        }
         let type_mismatch = |errors: &Vec<ValidationError<'static>>| {
             errors.iter().any(|e| {
                 e.instance_path().as_str() == here && matches!(e.kind(), ValidationErrorKind::Type { .. })
@@ -183,6 +186,73 @@ impl SchemaCheck {
             file.mark(value_at, "not an accepted form"),
             format!("invalid {what}: expected {}, found {}", forms.join(" or "), found(error.instance())),
         ));
+    }
+
+    /// A `oneOf` that is an externally tagged enum (`sandbox`, or a mapping with one key such as
+    /// `connectwise:`): report against the variant the key names, or say the kind is unknown.
+    fn explain_tagged(
+        &self,
+        error: &ValidationError<'_>,
+        context: &[Vec<ValidationError<'static>>],
+        tree: &Located,
+        file: &SourceFile,
+        what: &str,
+        out: &mut Vec<Diagnostic>,
+    ) -> bool {
+        let Some(variants) = self.variants(error.schema_path().as_str()) else { return false };
+        let path = pointer_segments(error.instance_path().as_str());
+        let (key_at, value_at) = tree.lookup(&path).map_or((tree.at, tree.at), |(k, v)| (k, v.at));
+        let names: Vec<String> = variants.iter().map(|(name, _)| name.clone()).collect();
+        let accepted = variants
+            .iter()
+            .map(|(name, unit)| if *unit { format!("`{name}`") } else { format!("`{name}: {{...}}`") })
+            .collect::<Vec<_>>()
+            .join(", ");
+        let (kind, at) = match error.instance().as_ref() {
+            Value::Object(map) if map.len() == 1 => {
+                let Some(key) = map.keys().next() else { return false };
+                if let Some(i) = variants.iter().position(|(name, unit)| name == key && !unit) {
+                    for e in context.get(i).into_iter().flatten() {
+                        self.explain(e, tree, file, out);
+                    }
+                    return true;
+                }
+                let at = tree
+                    .lookup(path.iter().map(String::as_str).chain([key.as_str()]))
+                    .map_or(key_at, |(k, _)| k);
+                (key.clone(), at)
+            }
+            Value::String(s) => (s.clone(), value_at),
+            _ => return false,
+        };
+        let mut d = Diagnostic::new(
+            file.mark(at, "unknown kind"),
+            format!("invalid {what}: unknown kind `{kind}`; expected one of {accepted}"),
+        );
+        if let Some(best) = closest(&kind, &names) {
+            d = d.help(format!("did you mean `{best}`?"));
+        }
+        out.push(d);
+        true
+    }
+
+    /// The variants of a tagged-enum `oneOf`: (name, is a plain word); `None` for other unions.
+    fn variants(&self, schema_path: &str) -> Option<Vec<(String, bool)>> {
+        let alternatives = self.schema.pointer(schema_path)?.as_array()?;
+        let mut variants = Vec::new();
+        for alt in alternatives {
+            if let Some(c) = alt.get("const").and_then(Value::as_str) {
+                variants.push((c.to_string(), true));
+            } else if let Some([key]) = alt.get("required").and_then(Value::as_array).map(Vec::as_slice)
+                && alt.get("properties").and_then(Value::as_object).is_some_and(|p| p.len() == 1)
+            {
+                variants.push((key.as_str()?.to_string(), false));
+            } else {
+                return None;
+            }
+        }
+        // All plain words is an ordinary enum, explained as a bad value elsewhere.
+        variants.iter().any(|(_, unit)| !unit).then_some(variants)
     }
 
     fn bad_value(

@@ -27,8 +27,58 @@ pub struct Finding {
 pub fn scan(root: &Located, text: &str) -> (Vec<Finding>, Vec<Range<usize>>) {
     let mut findings = Vec::new();
     walk(root, &mut Vec::new(), root.at, &mut findings);
-    let masks = findings.iter().filter_map(|f| value_range(f.value_at, text)).collect();
+    let mut masks = Vec::new();
+    for finding in &findings {
+        // A credential key may hold a mapping or list (`credentials: { user: .., pass: .. }`):
+        // every scalar below it is masked.
+        if let Some((_, value)) = root.lookup(&finding.path) {
+            scalar_positions(value, &mut |at| masks.extend(value_range(at, text)));
+        }
+    }
     (findings, masks)
+}
+
+/// Byte ranges to mask in a file that is not valid YAML (so has no tree): the rest of each
+/// line whose key names a credential, and every token shaped like a secret.
+pub fn scan_lines(text: &str) -> Vec<Range<usize>> {
+    let mut masks = Vec::new();
+    let mut start = 0;
+    for line in text.split_inclusive('\n') {
+        let content = line.trim_end_matches(['\n', '\r']);
+        let body = content.trim_start().trim_start_matches("- ").trim_start();
+        if let Some((key, _)) = body.split_once(':')
+            && secret_key(key.trim().trim_matches(['"', '\''])).is_some()
+            && let Some(colon) = content.find(':')
+        {
+            let value = &content[colon + 1..];
+            let lead = value.len() - value.trim_start().len();
+            if !value.trim().is_empty() {
+                masks.push(start + colon + 1 + lead..start + content.len());
+            }
+        }
+        let mut offset = 0;
+        for token in content.split(|c: char| c.is_whitespace() || matches!(c, ',' | '[' | ']' | '{' | '}')) {
+            let trimmed = token.trim_matches(['"', '\'']);
+            if !trimmed.is_empty()
+                && secret_value(trimmed).is_some()
+                && let Some(found) = content[offset..].find(trimmed)
+            {
+                masks.push(start + offset + found..start + offset + found + trimmed.len());
+            }
+            offset += token.len() + 1;
+            offset = offset.min(content.len());
+        }
+        start += line.len();
+    }
+    masks
+}
+
+fn scalar_positions(node: &Located, f: &mut impl FnMut(Pos)) {
+    match &node.node {
+        Node::Map(entries) => entries.iter().for_each(|e| scalar_positions(&e.value, f)),
+        Node::Seq(items) => items.iter().for_each(|i| scalar_positions(i, f)),
+        _ => f(node.at),
+    }
 }
 
 /// The environment variables that hold credentials for the connection a path is under.
@@ -229,6 +279,23 @@ mod tests {
             "a: {jwt}\nb: \"P1Y:CFQ7TTC0LCHC:0002:1:\"\nc: 3f2504e0-4f89-11d3-9a0c-0305e82c3301\nd: Contoso Pty Ltd - Microsoft 365 Business Premium\ne: q8Zt3NcV1xR7yLm2Kp9Wd4Hs6Fj0Bg5Ae\nf: https://user:hunter2@example.com/api\ng: 3F2504E04F8911D39A0C0305E82C3301\nh: examples/quickstart/state.yaml\n"
         );
         assert_eq!(reasons(&yaml), ["a", "e", "f"]);
+    }
+
+    #[test]
+    fn masks_lines_of_broken_yaml() {
+        let yaml = "psa:\n  password: \"hunter2-is-long\n  other: eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJtc3AifQ.c2lnbmF0dXJl\n  name: ok\n";
+        let masks = scan_lines(yaml);
+        let hidden: Vec<&str> = masks.iter().map(|r| &yaml[r.clone()]).collect();
+        assert_eq!(hidden, ["\"hunter2-is-long", "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJtc3AifQ.c2lnbmF0dXJl"]);
+    }
+
+    #[test]
+    fn masks_every_scalar_under_a_credential_key() {
+        let yaml = "credentials:\n  user: u\n  pass: p4ssw0rd\n";
+        let root = super::super::located::parse(yaml).unwrap();
+        let (_, masks) = scan(&root, yaml);
+        let hidden: Vec<&str> = masks.iter().map(|r| &yaml[r.clone()]).collect();
+        assert_eq!(hidden, ["u", "p4ssw0rd"]);
     }
 
     #[test]

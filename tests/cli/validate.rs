@@ -190,3 +190,24 @@ fn state_file_and_hidden_directories_are_not_workspace_files() {
     --- stderr
     ");
 }
+
+#[test]
+fn unknown_provider_and_missing_setting() {
+    let ws = workspace().settings(
+        "version: 1\ndistributor: { dicker_data: { export: annuity.xlsx } }\npsa: { conectwise: { site: api-au.myconnectwise.net } }\nsandbox: { state: state.yaml }\n",
+    );
+    assert_snapshot!(cspctl(&["validate"], ws.path()));
+}
+
+#[test]
+fn missing_field_of_a_provider() {
+    let ws = workspace()
+        .settings("version: 1\ndistributor: sandbox\npsa: { connectwise: { site: api-au.myconnectwise.net } }\nsandbox: { state: state.yaml }\n");
+    assert_snapshot!(cspctl(&["validate"], ws.path()));
+}
+
+#[test]
+fn sandbox_side_needs_a_state_file() {
+    let ws = workspace().settings("version: 1\ndistributor: sandbox\npsa: sandbox\n");
+    assert_snapshot!(cspctl(&["validate"], ws.path()));
+}
