@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use super::diagnostic::{Diagnostic, Mark, SourceFile};
 use super::load::SETTINGS_FILE;
 use super::located::{Located, Pos};
-use super::schema_check::closest;
+use super::wording::closest;
 use super::{DistributorSource, Document, PsaConnection, Settings};
 use crate::model::{Billing, StockCode};
 

@@ -9,9 +9,10 @@ use std::path::{Path, PathBuf};
 
 use super::checks::{self, ParsedFile};
 use super::diagnostic::{Diagnostic, Mark, SourceFile};
-use super::located::{self, Located, Pos};
+use super::located::{self, Located};
 use super::schema_check::SchemaCheck;
 use super::secrets;
+use super::yaml_error::yaml_error;
 use super::{ConfigErrors, Document, Workspace};
 
 /// The settings file every workspace has at its root.
@@ -92,7 +93,7 @@ fn parse_file(
     let mut problems: Vec<Diagnostic> = found
         .iter()
         .map(|f| {
-            let what = super::schema_check::describe_path(&f.path);
+            let what = super::wording::describe_path(&f.path);
             Diagnostic::new(
                 source.mark(if f.by_key { f.key_at } else { f.value_at }, "secret here (value hidden)"),
                 format!(
@@ -124,63 +125,6 @@ fn parse_file(
     scrub_secrets(&mut problems, &text, &masks);
     errors.extend(problems);
     Some(ParsedFile { rel: rel.to_path_buf(), source, tree, document })
-}
-
-/// A YAML-level error (syntax, duplicate key, budget) from serde-saphyr, as a diagnostic.
-fn yaml_error(e: &serde_saphyr::Error, source: SourceFile) -> Diagnostic {
-    use serde_saphyr::Error as E;
-    let inner = e.without_snippet();
-    let message = serde_saphyr::MessageFormatter::format_message(&serde_saphyr::UserMessageFormatter, inner);
-    let at = inner.location().map(Pos::from_location).unwrap_or_default();
-    match inner {
-        E::DuplicateMappingKey { key, .. } => {
-            let name = key.clone().unwrap_or_default();
-            let mut d = Diagnostic::new(
-                source.mark(at, "duplicate key"),
-                format!("duplicate key `{name}`: a key may appear only once in a mapping"),
-            )
-            .help("remove one of them; YAML would otherwise silently keep only one value");
-            if let Some(first) = first_occurrence(&source.text, at, &name) {
-                d = d.related(source.mark(first, "first used here"));
-            }
-            d
-        }
-        _ if matches!(inner, E::Budget { .. }) || message.contains("too large or too complex") => {
-            Diagnostic::new(
-                source.mark(at, "limit reached here"),
-                format!("YAML refused by the size limits (nodes, nesting, alias expansions): {message}"),
-            )
-            .help("workspace files are plain hand-written YAML; avoid deep nesting and repeated aliases")
-        }
-        _ => Diagnostic::new(source.mark(at, "here"), format!("YAML syntax error: {message}")),
-    }
-}
-
-/// The earlier `key:` of the same block mapping as a duplicate at `dup`: the nearest line
-/// above with `key:` at the same column, before the mapping's indentation ends.
-fn first_occurrence(text: &str, dup: Pos, key: &str) -> Option<Pos> {
-    let lines: Vec<&str> = text.lines().collect();
-    let column = dup.column.checked_sub(1)?;
-    for line_index in (0..dup.line.checked_sub(1)?).rev() {
-        let line = lines.get(line_index)?;
-        let indent = line.chars().take_while(|c| *c == ' ' || *c == '-').count();
-        let blank = line.trim().is_empty() || line.trim_start().starts_with('#');
-        let rest: String = line.chars().skip(column).collect();
-        if indent <= column && rest.strip_prefix(key).is_some_and(|r| r.trim_start().starts_with(':')) {
-            let offset = text.lines().take(line_index).map(|l| l.len() + 1).sum::<usize>()
-                + line.char_indices().nth(column).map_or(0, |(i, _)| i);
-            return Some(Pos {
-                line: line_index + 1,
-                column: dup.column,
-                offset: Some(offset),
-                len: Some(key.len()),
-            });
-        }
-        if !blank && indent < column {
-            return None;
-        }
-    }
-    None
 }
 
 /// Removes `path` from a JSON document (a credential entry, already reported).

@@ -211,3 +211,9 @@ fn sandbox_side_needs_a_state_file() {
     let ws = workspace().settings("version: 1\ndistributor: sandbox\npsa: sandbox\n");
     assert_snapshot!(cspctl(&["validate"], ws.path()));
 }
+
+#[test]
+fn one_document_per_file() {
+    let ws = workspace().file("clients/contoso.yaml", &format!("{CONTOSO}---\nclients: []\n"));
+    assert_snapshot!(cspctl(&["validate"], ws.path()));
+}
