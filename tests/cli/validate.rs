@@ -43,7 +43,7 @@ fn valid_workspace_is_summarised() {
 fn syntax_error() {
     let ws = workspace()
         .file("clients/contoso.yaml", "clients:\n  - dicker_data: \"123456\n    company: Contoso\n");
-    assert_snapshot!(cspctl(&["validate"], ws.path()));
+    crate::assert_cli_snapshot!(cspctl(&["validate"], ws.path()));
 }
 
 #[test]
