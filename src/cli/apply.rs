@@ -25,7 +25,11 @@ pub struct ApplyArgs {
 /// `cspctl apply`: plan, show, confirm, write, report each outcome.
 pub async fn run(args: &ApplyArgs, printer: &Printer) -> Result<ExitStatus, CliError> {
     let (_, live, plan) = prepare(&args.options, printer).await?;
-    printer.out(&render_plan(&plan, args.options.format, printer));
+    let json = args.options.format == Format::Json;
+    // JSON gets one document: the plan alone, or the plan with the outcomes once applied.
+    if !json || !plan.errors.is_empty() || !plan.has_changes() || !args.auto_approve {
+        printer.out(&render_plan(&plan, args.options.format, printer));
+    }
     if !plan.errors.is_empty() {
         return Err(CliError::msg("the plan has errors; nothing was applied")
             .hint("fix the errors listed above and run again"));
@@ -52,7 +56,6 @@ pub async fn run(args: &ApplyArgs, printer: &Printer) -> Result<ExitStatus, CliE
         }
         None => None,
     };
-    let json = args.options.format == Format::Json;
     let outcomes = crate::apply::execute(&plan, live.psa.as_ref(), args.concurrency, |action, result| {
         if let Some(log) = audit.as_mut()
             && let Err(e) = log.record(action, result)
@@ -74,7 +77,8 @@ pub async fn run(args: &ApplyArgs, printer: &Printer) -> Result<ExitStatus, CliE
                 Err(e) => serde_json::json!({ "kind": o.action.kind, "client": o.action.client, "agreement": o.action.agreement, "product": o.action.product, "status": if matches!(e, ActionError::Skipped) { "skipped" } else { "failed" }, "error": e.to_string() }),
             })
             .collect();
-        printer.out(&format!("{}\n", serde_json::to_string_pretty(&lines).unwrap_or_default()));
+        let report = serde_json::json!({ "plan": crate::render::json_value(&plan), "outcomes": lines });
+        printer.out(&format!("{}\n", serde_json::to_string_pretty(&report).unwrap_or_default()));
     }
     printer.status(&format!("Apply complete: {applied} applied, {failed} failed."));
     if failed > 0 {
