@@ -217,3 +217,12 @@ fn one_document_per_file() {
     let ws = workspace().file("clients/contoso.yaml", &format!("{CONTOSO}---\nclients: []\n"));
     assert_snapshot!(cspctl(&["validate"], ws.path()));
 }
+
+#[test]
+fn same_stock_code_mapped_twice() {
+    let ws = workspace().file(
+        "more-products.yaml",
+        "products:\n  - key: business-premium\n    dicker_data: { stock_code: \"p1y:cfq7ttc0lchc:0002:1\" }\n    psa: { product: \"BP\" }\n",
+    );
+    assert_snapshot!(cspctl(&["validate"], ws.path()));
+}
