@@ -114,7 +114,26 @@ fn parse_file(
         match serde_json::from_value::<Document>(instance) {
             Ok(doc) => Some(doc),
             Err(e) => {
-                problems.push(Diagnostic::new(source.mark(tree.at, ""), format!("invalid document: {e}")));
+                // What the schema cannot say (a number too large for its field): parse the text
+                // again with serde-saphyr for the place, unless that text holds a credential.
+                let typed = found.is_empty().then(|| {
+                    serde_saphyr::from_str_with_options::<Document>(&text, located::options()).err()
+                });
+                let (at, message) = match typed.flatten() {
+                    Some(e) => (
+                        e.location().map(located::Pos::from_location).unwrap_or(tree.at),
+                        serde_saphyr::MessageFormatter::format_message(
+                            &serde_saphyr::UserMessageFormatter,
+                            &e,
+                        )
+                        .into_owned(),
+                    ),
+                    None => (tree.at, e.to_string()),
+                };
+                problems.push(Diagnostic::new(
+                    source.mark(at, "invalid value"),
+                    format!("invalid value: {message}"),
+                ));
                 None
             }
         }

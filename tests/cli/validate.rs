@@ -226,3 +226,15 @@ fn same_stock_code_mapped_twice() {
     );
     assert_snapshot!(cspctl(&["validate"], ws.path()));
 }
+
+#[test]
+fn number_too_large_for_its_field() {
+    let ws = workspace().file(
+        "clients/contoso.yaml",
+        &CONTOSO.replace(
+            "agreement: \"Contoso - Annual\" }",
+            "agreement: \"Contoso - Annual\", included: 5000000000 }",
+        ),
+    );
+    assert_snapshot!(cspctl(&["validate"], ws.path()));
+}
