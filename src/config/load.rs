@@ -244,9 +244,12 @@ mod tests {
         dir
     }
 
+    /// A mapping whose stock code is unique to its key (product id `CFQ7TTC0L` + 3 characters).
     fn product(key: &str) -> String {
+        let id: String =
+            key.chars().filter(char::is_ascii_alphanumeric).chain("XXX".chars()).take(3).collect();
         format!(
-            "  - key: {key}\n    dicker_data: {{ stock_code: \"P1Y:CFQ7TTC0LCHC:0002:1:\" }}\n    psa: {{ product: X }}\n"
+            "  - key: {key}\n    dicker_data: {{ stock_code: \"P1Y:CFQ7TTC0L{id}:0002:1:\" }}\n    psa: {{ product: X }}\n"
         )
     }
 

@@ -65,3 +65,23 @@ pub fn closest<'a>(name: &str, allowed: &'a [String]) -> Option<&'a str> {
         .max_by(|a, b| a.0.total_cmp(&b.0))
         .map(|(_, a)| a.as_str())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_read_like_yaml() {
+        let path = pointer_segments("/clients/2/products/m365~1annual");
+        assert_eq!(path, ["clients", "2", "products", "m365/annual"]);
+        assert_eq!(describe_path(&path), "`clients[2].products.m365/annual`");
+        assert_eq!(describe_path(&[]), "the document");
+    }
+
+    #[test]
+    fn suggests_only_close_names() {
+        let allowed: Vec<String> = ["agreement", "company", "name"].map(String::from).into();
+        assert_eq!(closest("agrement", &allowed), Some("agreement"));
+        assert_eq!(closest("colour", &allowed), None);
+    }
+}

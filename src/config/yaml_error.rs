@@ -65,3 +65,31 @@ fn first_occurrence(text: &str, dup: Pos, key: &str) -> Option<Pos> {
     }
     None
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn first(text: &str, line: usize, column: usize, key: &str) -> Option<(usize, usize)> {
+        first_occurrence(text, Pos { line, column, offset: None, len: None }, key).map(|p| (p.line, p.column))
+    }
+
+    #[test]
+    fn finds_the_first_key_of_the_same_mapping() {
+        let text = "clients:\n  - dicker_data: \"1\"\n    company: A\n\n    # note\n    dicker_data: \"2\"\n";
+        assert_eq!(first(text, 6, 5, "dicker_data"), Some((2, 5)));
+        let text = "a:\n  b: 1\nc:\n  d: 1\n  b: 2\n";
+        assert_eq!(first(text, 5, 3, "b"), None, "`b` under `a` is another mapping");
+    }
+
+    #[test]
+    fn duplicate_key_names_both_places() {
+        let text = "version: 1\npsa: sandbox\nversion: 1\n";
+        let error = super::super::located::parse(text).unwrap_err();
+        let d = yaml_error(&error, SourceFile::new("cspctl.yaml".into(), text, &[]));
+        assert_eq!((d.line, d.column), (Some(3), Some(1)));
+        assert_eq!(d.related.len(), 1);
+        assert_eq!(d.related[0].at.line, 1);
+        assert!(d.message.contains("`version`"), "{d}");
+    }
+}
