@@ -38,7 +38,10 @@ pub fn load(dir: &Path) -> Result<Workspace, ConfigErrors> {
         SchemaCheck::new().map_err(|m| ConfigErrors(vec![Diagnostic::new(Mark::file(&settings_path), m)]))?;
     let mut errors = Vec::new();
     let settings = parse_file(dir, Path::new(SETTINGS_FILE), &schema, &mut errors);
-    let skipped = settings.as_ref().map(|s| live_state_files(&s.tree)).unwrap_or_default();
+    let skipped = match &settings {
+        Some(file) => live_state_files(&file.tree),
+        None => live_state_files_by_text(&std::fs::read_to_string(&settings_path).unwrap_or_default()),
+    };
     let mut relative = Vec::new();
     collect_yaml(dir, Path::new(""), &mut relative, &mut errors);
     relative.retain(|p| p != Path::new(SETTINGS_FILE) && !skipped.iter().any(|s| same_path(s, p)));
@@ -194,6 +197,23 @@ fn live_state_files(settings: &Located) -> Vec<PathBuf> {
     [["sandbox", "state"].as_slice(), &["distributor", "dicker_data", "export"]]
         .iter()
         .filter_map(|path| settings.lookup(path.iter()).and_then(|(_, v)| v.as_str().map(PathBuf::from)))
+        .collect()
+}
+
+/// The same, from a `cspctl.yaml` that does not parse: the value after each `state:` or
+/// `export:`, so a syntax error there does not also report the state file as a bad workspace file.
+fn live_state_files_by_text(text: &str) -> Vec<PathBuf> {
+    ["state:", "export:"]
+        .iter()
+        .flat_map(|key| text.match_indices(key).map(move |(i, _)| &text[i + key.len()..]))
+        .filter_map(|rest| {
+            let value = rest
+                .trim_start()
+                .split(|c: char| c.is_whitespace() || matches!(c, ',' | '}' | '#'))
+                .next()?;
+            let value = value.trim_matches(['"', '\'']);
+            (!value.is_empty()).then(|| PathBuf::from(value))
+        })
         .collect()
 }
 

@@ -238,3 +238,11 @@ fn number_too_large_for_its_field() {
     );
     assert_snapshot!(cspctl(&["validate"], ws.path()));
 }
+
+#[test]
+fn broken_settings_do_not_drag_in_the_state_file() {
+    let ws = workspace()
+        .settings("version: 1\ndistributor: sandbox\npsa: sandbox\nsandbox: { state: \"state.yaml\" }\ndefaults: [\n")
+        .file("state.yaml", "dicker_data: { customers: [] }\n");
+    assert_snapshot!(cspctl(&["validate"], ws.path()));
+}
