@@ -152,7 +152,8 @@ impl Api {
     /// `GET {zone}/v1.0/zoneInformation?user=…`, sent without credentials.
     async fn discover_zone(&self) -> Result<Url, LiveError> {
         let zone = self.options.zone_url.as_deref().unwrap_or(DEFAULT_ZONE_URL);
-        let mut url = Url::parse(zone).map_err(|e| LiveError::Config(format!("Autotask zone URL `{zone}`: {e}")))?;
+        let mut url =
+            Url::parse(zone).map_err(|e| LiveError::Config(format!("Autotask zone URL `{zone}`: {e}")))?;
         let path = format!("{}/v1.0/zoneInformation", url.path().trim_end_matches('/'));
         url.set_path(&path);
         url.query_pairs_mut().clear().append_pair("user", self.credentials.username.expose());
@@ -167,7 +168,10 @@ impl Api {
         }
         let body: Value = reply.json(&label)?;
         let found = body.get("url").or(body.get("Url")).and_then(Value::as_str).ok_or_else(|| {
-            LiveError::Malformed { request: label.clone(), detail: "no `url` in the zone answer; is the user name right?".into() }
+            LiveError::Malformed {
+                request: label.clone(),
+                detail: "no `url` in the zone answer; is the user name right?".into(),
+            }
         })?;
         let zone_name = body.get("zoneName").and_then(Value::as_str).unwrap_or("?");
         tracing::debug!(zone = zone_name, "Autotask zone found");
@@ -229,7 +233,8 @@ impl Api {
         loop {
             attempt += 1;
             let reply =
-                http::send(&label, &self.options.retry, idempotency, || self.build(&method, &url, body)).await?;
+                http::send(&label, &self.options.retry, idempotency, || self.build(&method, &url, body))
+                    .await?;
             self.after_request();
             if !reply.status.is_success() {
                 return Err(failure(&label, &reply));
@@ -237,7 +242,8 @@ impl Api {
             match serde_json::from_slice::<Value>(&reply.body) {
                 Ok(value) => {
                     let errors = messages(&value);
-                    let has_result = ["items", "item", "itemId", "queryCount"].iter().any(|k| value.get(k).is_some());
+                    let has_result =
+                        ["items", "item", "itemId", "queryCount"].iter().any(|k| value.get(k).is_some());
                     if !errors.is_empty() && !has_result {
                         return Err(LiveError::Vendor {
                             request: label,
@@ -270,10 +276,14 @@ impl Api {
                 Some(Value::Array(list)) => items.extend(list),
                 _ => return Err(LiveError::Malformed { request: label, detail: "no `items` list".into() }),
             }
-            let next = page.pointer("/pageDetails/nextPageUrl").and_then(Value::as_str).filter(|s| !s.is_empty());
+            let next =
+                page.pointer("/pageDetails/nextPageUrl").and_then(Value::as_str).filter(|s| !s.is_empty());
             let Some(next) = next else { break };
             if !seen.insert(next.to_string()) {
-                return Err(LiveError::Malformed { request: label, detail: "nextPageUrl repeats a page".into() });
+                return Err(LiveError::Malformed {
+                    request: label,
+                    detail: "nextPageUrl repeats a page".into(),
+                });
             }
             url = Url::parse(next)
                 .map_err(|e| LiveError::Malformed { request: label, detail: format!("nextPageUrl: {e}") })?;
@@ -290,7 +300,8 @@ impl Api {
     pub async fn threshold(&self) -> Result<Option<Threshold>, LiveError> {
         let read = || async {
             let url = self.url("ThresholdInformation").await?;
-            match self.call("ThresholdInformation", Method::GET, url.clone(), None, Idempotency::Retry).await {
+            match self.call("ThresholdInformation", Method::GET, url.clone(), None, Idempotency::Retry).await
+            {
                 Ok(v) => Ok(serde_json::from_value::<Threshold>(v).ok()),
                 Err(e @ LiveError::Auth { .. }) => Err(e),
                 Err(e) => {

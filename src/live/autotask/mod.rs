@@ -24,7 +24,9 @@ use chrono::{NaiveDate, Utc};
 
 pub use api::{DEFAULT_ZONE_URL, MAX_PER_ENDPOINT, PAGE_SIZE, api_root};
 pub use budget::{Threshold, warning as budget_warning};
-pub use credentials::{AutotaskCredentials, IMPERSONATION_ENV, INTEGRATION_CODE_ENV, SECRET_ENV, USERNAME_ENV};
+pub use credentials::{
+    AutotaskCredentials, IMPERSONATION_ENV, INTEGRATION_CODE_ENV, SECRET_ENV, USERNAME_ENV,
+};
 
 use super::http::RetryPolicy;
 use super::{LiveError, Psa};

@@ -120,7 +120,11 @@ pub async fn read(api: &Api, scope: &PsaScope, today: NaiveDate) -> Result<PsaSn
         "Companies",
         wire::COMPANY_FIELDS,
         wire::chunks(&names),
-        |b| vec![json!({ "op": "or", "items": [leaf("in", "companyNumber", b.clone()), leaf("in", "companyName", b)] })],
+        |b| {
+            vec![
+                json!({ "op": "or", "items": [leaf("in", "companyNumber", b.clone()), leaf("in", "companyName", b)] }),
+            ]
+        },
         |r: &CompanyRow| r.id,
     );
     let products: Vec<String> = scope.products.iter().cloned().collect();
@@ -160,8 +164,11 @@ pub async fn read(api: &Api, scope: &PsaScope, today: NaiveDate) -> Result<PsaSn
         })
         .map(|c| c.id)
         .collect();
-    let (on_contracts, rows) =
-        if in_scope.is_empty() { (Vec::new(), Vec::new()) } else { contract_services(api, &in_scope, today).await? };
+    let (on_contracts, rows) = if in_scope.is_empty() {
+        (Vec::new(), Vec::new())
+    } else {
+        contract_services(api, &in_scope, today).await?
+    };
 
     let mut rows_by_service: HashMap<PsaId, Vec<UnitRow>> = HashMap::new();
     for r in rows {
@@ -170,7 +177,11 @@ pub async fn read(api: &Api, scope: &PsaScope, today: NaiveDate) -> Result<PsaSn
     Ok(PsaSnapshot {
         companies: companies
             .iter()
-            .map(|c| Company { id: c.id, identifier: c.identifier(), name: c.company_name.clone().unwrap_or_default() })
+            .map(|c| Company {
+                id: c.id,
+                identifier: c.identifier(),
+                name: c.company_name.clone().unwrap_or_default(),
+            })
             .collect(),
         agreements: contracts
             .into_iter()
@@ -178,7 +189,11 @@ pub async fn read(api: &Api, scope: &PsaScope, today: NaiveDate) -> Result<PsaSn
                 id: c.id,
                 name: c.contract_name.unwrap_or_default(),
                 company: c.company_id,
-                status: if c.status == Some(wire::ACTIVE) { AgreementStatus::Active } else { AgreementStatus::Inactive },
+                status: if c.status == Some(wire::ACTIVE) {
+                    AgreementStatus::Active
+                } else {
+                    AgreementStatus::Inactive
+                },
                 start_date: c.start_date,
                 end_date: c.end_date,
             })

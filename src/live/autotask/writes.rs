@@ -62,7 +62,11 @@ async fn service_by_id(api: &Api, contract: PsaId, id: PsaId) -> Result<Contract
         })
 }
 
-async fn service_on(api: &Api, contract: PsaId, service: PsaId) -> Result<Option<ContractServiceRow>, LiveError> {
+async fn service_on(
+    api: &Api,
+    contract: PsaId,
+    service: PsaId,
+) -> Result<Option<ContractServiceRow>, LiveError> {
     let filter = vec![leaf("eq", "contractID", json!(contract)), leaf("eq", "serviceID", json!(service))];
     Ok(services_where(api, filter).await?.into_iter().min_by_key(|s| s.id))
 }
@@ -108,7 +112,9 @@ async fn add_service(
             return Err(LiveError::Vendor {
                 request: crate::live::RequestLabel::new("POST", url.path()),
                 status: 200,
-                message: format!("Autotask accepted service {service} on contract {contract} but does not list it"),
+                message: format!(
+                    "Autotask accepted service {service} on contract {contract} but does not list it"
+                ),
             });
         }
     }
@@ -154,7 +160,9 @@ async fn adjust_to(
             "unitChange": change,
             "effectiveDate": wire::day(date),
         });
-        match api.call("ContractServiceAdjustments", Method::POST, url.clone(), Some(&body), Idempotency::Once).await
+        match api
+            .call("ContractServiceAdjustments", Method::POST, url.clone(), Some(&body), Idempotency::Once)
+            .await
         {
             Ok(_) => return Ok(()),
             Err(e) if unclear(&e) && attempt < UNCLEAR_ATTEMPTS => {
@@ -213,12 +221,27 @@ fn stale(addition: PsaId, expected: &Fingerprint, found: Fingerprint) -> LiveErr
 /// Carries out one write.
 pub async fn apply(api: &Api, write: &Write, today: NaiveDate) -> Result<Applied, LiveError> {
     match write {
-        Write::Create { agreement, product, quantity, description, unit_price, unit_cost, effective_date } => {
+        Write::Create {
+            agreement,
+            product,
+            quantity,
+            description,
+            unit_price,
+            unit_cost,
+            effective_date,
+        } => {
             let existing = service_on(api, *agreement, *product).await?;
             let (service, rows) = match existing {
                 None => {
-                    let s =
-                        add_service(api, *agreement, *product, description.as_deref(), *unit_price, *unit_cost).await?;
+                    let s = add_service(
+                        api,
+                        *agreement,
+                        *product,
+                        description.as_deref(),
+                        *unit_price,
+                        *unit_cost,
+                    )
+                    .await?;
                     let rows = unit_rows(api, s.id).await?;
                     (s, rows)
                 }
@@ -228,7 +251,11 @@ pub async fn apply(api: &Api, write: &Write, today: NaiveDate) -> Result<Applied
                     let rows = unit_rows(api, s.id).await?;
                     let units = wire::units_on(&rows, today);
                     if units != 0 && units != i64::from(*quantity) {
-                        return Err(stale(s.id, &Fingerprint::default(), fingerprint(&s, wire::row_on(&rows, today))));
+                        return Err(stale(
+                            s.id,
+                            &Fingerprint::default(),
+                            fingerprint(&s, wire::row_on(&rows, today)),
+                        ));
                     }
                     patch(api, &s, description.as_deref(), *unit_price).await?;
                     (s, rows)
@@ -237,7 +264,16 @@ pub async fn apply(api: &Api, write: &Write, today: NaiveDate) -> Result<Applied
             adjust_to(api, &service, i64::from(*quantity), *effective_date, rows).await?;
             applied(api, *agreement, service.id, today).await
         }
-        Write::Update { addition, agreement, expected, quantity, description, unit_price, effective_date, .. } => {
+        Write::Update {
+            addition,
+            agreement,
+            expected,
+            quantity,
+            description,
+            unit_price,
+            effective_date,
+            ..
+        } => {
             let (service, rows, version) = current(api, *agreement, *addition, today).await?;
             if &version != expected {
                 return Err(stale(*addition, expected, version));
