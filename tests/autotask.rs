@@ -1,6 +1,8 @@
 //! The Autotask client against the simulator's Autotask dialect over loopback: snapshots,
 //! writes and their units, stale refusal, request counts, faults, the swagger, credentials.
 
+#[path = "autotask/e2e.rs"]
+mod e2e;
 #[path = "autotask/spec.rs"]
 mod spec;
 #[path = "autotask/support.rs"]
@@ -833,4 +835,87 @@ async fn requests_follow_the_swagger() {
     ] {
         assert!(checked.contains(needed), "{needed} was not exercised: {checked:?}");
     }
+}
+
+#[tokio::test]
+async fn plan_apply_plan_converges_on_the_example() {
+    let (example, sim, psa, ws) = e2e::example_sim().await;
+    let state = example.state.clone();
+    let first = e2e::plan(&ws, &state, &psa).await;
+    assert!(first.has_changes(), "the example has work to do");
+    assert!(first.errors.is_empty(), "{:?}", first.errors);
+    e2e::apply(&first, &psa).await;
+    let second = e2e::plan(&ws, &state, &psa).await;
+    assert!(!second.has_changes(), "{:#?}", second.actions);
+
+    // Units read back equal what Dicker Data holds.
+    let live = psa.snapshot(&cspctl::reconcile::scope(&ws)).await.expect("snapshot");
+    let units = |agreement: i64, product: i64| {
+        let a = live
+            .additions
+            .iter()
+            .find(|a| a.agreement == agreement && a.product == product && a.is_active_on(today()));
+        let id = a.map(|a| a.id).unwrap_or_default();
+        units_on(&sim.shared, id, today()).unwrap_or(-1)
+    };
+    let bp = "P1Y:CFQ7TTC0LCHC:0002:1:";
+    let e3 = "P1Y:CFQ7TTC0LFLZ:0002:Y:";
+    let bs = "P1Y:CFQ7TTC0LDPB:0001:1:";
+    assert_eq!(units(812, 1350), i64::from(e2e::held(&state, "100231", bp)));
+    assert_eq!(units(812, 1353), i64::from(e2e::held(&state, "100231", e3)));
+    assert_eq!(units(813, 1350), i64::from(e2e::held(&state, "100245", bp)));
+    assert_eq!(units(814, 1352), i64::from(e2e::held(&state, "100262", bs)));
+    assert_eq!(units(815, 1353), i64::from(e2e::held(&state, "100262", e3)));
+    assert_eq!(units(817, 1352), i64::from(e2e::held(&state, "100293", bs)));
+    // Fabrikam's Exchange licence is inactive: its service is cancelled to zero units.
+    let exo = live.additions.iter().find(|a| a.agreement == 813 && a.product == 1354).expect("exo");
+    assert_eq!((exo.quantity, exo.cancelled_date), (0.0, Some(today())));
+}
+
+#[tokio::test]
+async fn same_day_increase_and_decrease_make_one_adjustment() {
+    let (example, sim, psa, ws) = e2e::example_sim().await;
+    let mut state = example.state.clone();
+    let bp = "P1Y:CFQ7TTC0LCHC:0002:1:";
+    // Contoso holds Business Premium on two subscriptions (20 + 5, billed as one service at 20).
+    // Today one goes up by 3 and the other down by 2.
+    for l in state.dicker_data.licences.iter_mut().filter(|l| l.customer == "100231") {
+        match l.subscription.as_str() {
+            "2F295B21" => l.quantity = 23,
+            "7A1C03D9" => l.quantity = 3,
+            _ => {}
+        }
+    }
+    let plan = e2e::plan(&ws, &state, &psa).await;
+    let contoso: Vec<_> =
+        plan.actions.iter().filter(|a| a.client == "100231" && a.product == "M365-BP-ANN-M").collect();
+    assert_eq!(contoso.len(), 1, "{contoso:#?}");
+    sim.shared.reset_stats();
+    e2e::apply(&plan, &psa).await;
+    let adjustments =
+        sim.shared.stats().get("POST /ATServicesRest/V1.0/ContractServiceAdjustments").copied().unwrap_or(0);
+    let expected_adjustments = plan
+        .actions
+        .iter()
+        .filter(|a| match &a.write {
+            Write::Update { quantity, .. } => quantity.is_some(),
+            _ => true,
+        })
+        .count() as u64;
+    assert_eq!(adjustments, expected_adjustments, "one adjustment per changed service");
+    assert_eq!(units_on(&sim.shared, 5001, today()), Some(i64::from(e2e::held(&state, "100231", bp))));
+    assert_eq!(units_on(&sim.shared, 5001, today()), Some(26));
+    assert!(!e2e::plan(&ws, &state, &psa).await.has_changes());
+
+    // A second change the same day cannot become a second adjustment: refused, clearly.
+    for l in state.dicker_data.licences.iter_mut().filter(|l| l.subscription == "2F295B21") {
+        l.quantity = 30;
+    }
+    let again = e2e::plan(&ws, &state, &psa).await;
+    let outcomes = cspctl::apply::execute(&again, &psa, 4, |_, _| {}).await;
+    let failed: Vec<String> =
+        outcomes.iter().filter_map(|o| o.result.as_ref().err()).map(|e| e.to_string()).collect();
+    assert_eq!(failed.len(), 1, "{failed:?}");
+    assert!(failed[0].contains("one per service per day"), "{failed:?}");
+    assert_eq!(units_on(&sim.shared, 5001, today()), Some(26), "nothing half-done");
 }

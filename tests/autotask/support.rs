@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use chrono::{Days, NaiveDate, Utc};
+use chrono::{Days, NaiveDate};
 use cspctl::live::autotask::{Autotask, AutotaskCredentials, AutotaskOptions};
 use cspctl::live::http::RetryPolicy;
 use cspctl::live::sandbox::SandboxState;
@@ -13,7 +13,7 @@ use cspctl::model::{
 use cspctl::sim::{self, Faults, RunningSim, SimCredentials, SimShared};
 
 pub fn today() -> NaiveDate {
-    Utc::now().date_naive()
+    chrono::Local::now().date_naive()
 }
 
 pub fn contract_start() -> NaiveDate {

@@ -20,7 +20,7 @@ mod writes;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use chrono::{NaiveDate, Utc};
+use chrono::NaiveDate;
 
 pub use api::{DEFAULT_ZONE_URL, MAX_PER_ENDPOINT, PAGE_SIZE, api_root};
 pub use budget::{Threshold, warning as budget_warning};
@@ -46,7 +46,7 @@ pub struct AutotaskOptions {
     pub timeout: Duration,
     /// Retries of 429 / 5xx / timeouts.
     pub retry: RetryPolicy,
-    /// The plan date units are read for; default: today (UTC).
+    /// The plan date units are read for; default: today (local calendar, as `cspctl plan` uses).
     pub today: Option<NaiveDate>,
 }
 
@@ -87,7 +87,7 @@ impl Autotask {
     }
 
     fn today(&self) -> NaiveDate {
-        self.today.unwrap_or_else(|| Utc::now().date_naive())
+        self.today.unwrap_or_else(|| chrono::Local::now().date_naive())
     }
 }
 

@@ -17,7 +17,7 @@ use axum::body::Bytes;
 use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use chrono::{NaiveDate, Utc};
+use chrono::NaiveDate;
 use serde_json::{Value, json};
 
 use super::SimShared;
@@ -88,7 +88,7 @@ pub fn units_on(shared: &Arc<SimShared>, contract_service: i64, date: NaiveDate)
 
 /// The simulator's calendar day (the same clock cspctl plans with).
 fn today() -> NaiveDate {
-    Utc::now().date_naive()
+    chrono::Local::now().date_naive()
 }
 
 /// An Autotask error response: `{"errors":[message]}`.
