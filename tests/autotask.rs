@@ -489,6 +489,7 @@ async fn writes_under_faults_leave_units_exactly_right() {
     let client = client(&sim);
     let s = snap(&client, &scope).await;
     sim.shared.set_faults(faults(0.1, 0.1, 0.1, 42));
+    sim.shared.record();
     let mut expected = Vec::new();
     for (i, a) in s.additions.iter().enumerate() {
         let w = match i % 3 {
@@ -554,6 +555,27 @@ async fn writes_under_faults_leave_units_exactly_right() {
         created.push(applied.addition);
     }
     sim.shared.set_faults(cspctl::sim::Faults::default());
+    // The unclear outcomes really happened: adjustments answered 5xx/429, or done but answered
+    // with a cut body.
+    let adjustments: Vec<_> = sim
+        .shared
+        .recorded()
+        .into_iter()
+        .filter(|e| e.path.ends_with("/ContractServiceAdjustments"))
+        .collect();
+    let unclear = adjustments
+        .iter()
+        .filter(|e| e.status != 200 || serde_json::from_str::<Value>(&e.response_body).is_err())
+        .count();
+    let done_but_unreadable = adjustments
+        .iter()
+        .filter(|e| e.status == 200 && serde_json::from_str::<Value>(&e.response_body).is_err())
+        .count();
+    eprintln!(
+        "adjustments sent: {}, unclear: {unclear}, done but unreadable: {done_but_unreadable}",
+        adjustments.len()
+    );
+    assert!(done_but_unreadable > 0 && unclear > done_but_unreadable, "faults did not reach the adjustments");
     for (id, target, before) in expected {
         assert_eq!(units_on(&sim.shared, id, today()), Some(target), "contract service {id}");
         assert_eq!(units_on(&sim.shared, id, today() - Days::new(1)), Some(before), "contract service {id}");
@@ -918,4 +940,25 @@ async fn same_day_increase_and_decrease_make_one_adjustment() {
     assert_eq!(failed.len(), 1, "{failed:?}");
     assert!(failed[0].contains("one per service per day"), "{failed:?}");
     assert_eq!(units_on(&sim.shared, 5001, today()), Some(26), "nothing half-done");
+}
+
+#[tokio::test]
+async fn at_most_three_requests_per_endpoint() {
+    let state = seeded(1_200, 20, 1); // three `in` batches per list
+    let sim = start(state.clone()).await;
+    assert!(cspctl::sim::autotask::set_work_latency(&sim.shared, 30));
+    let mut options = options(&sim);
+    options.concurrency = 10; // asks for more than Autotask allows: clamped to 3
+    let client = Autotask::new(options, credentials()).expect("client");
+    let s = snap(&client, &scope_of(&state)).await;
+    assert_eq!(s.additions.len(), 1_200);
+    let d = dialect_stats(&sim.shared).expect("dialect");
+    assert_eq!(d.max_in_flight, 3, "{d:?}");
+    assert_eq!(d.thread_refusals, 0, "{d:?}");
+
+    // A client that sends more at once is refused with 429, as Autotask's thread limit does.
+    let body = json!({ "MaxRecords": 1, "Filter": [{ "op": "gte", "field": "id", "value": 0 }] });
+    let calls = (0..6).map(|_| raw(&sim, reqwest::Method::POST, "Companies/query", Some(body.clone())));
+    let statuses: Vec<u16> = futures::future::join_all(calls).await.into_iter().map(|(s, _)| s).collect();
+    assert_eq!(statuses.iter().filter(|s| **s == 429).count(), 3, "{statuses:?}");
 }

@@ -43,6 +43,8 @@ pub struct Dialect {
     thread_refusals: AtomicU64,
     /// Authenticated requests, as ThresholdInformation counts them.
     counted: AtomicU64,
+    /// Time each admitted request takes on the server, holding its thread-limit slot.
+    work_ms: AtomicU64,
 }
 
 /// What a test can learn about the dialect beyond `/_sandbox/stats`.
@@ -73,6 +75,14 @@ pub fn dialect_stats(shared: &Arc<SimShared>) -> Option<DialectStats> {
         thread_refusals: dialect.thread_refusals.load(Ordering::Relaxed),
         counted: dialect.counted.load(Ordering::Relaxed),
     })
+}
+
+/// Makes every admitted Autotask request take `ms` on the server (holding its thread-limit
+/// slot), so tests can see how many a client keeps in flight per endpoint.
+pub fn set_work_latency(shared: &Arc<SimShared>, ms: u64) -> bool {
+    let list = registry().lock().unwrap_or_else(|p| p.into_inner());
+    let found = list.iter().find(|(s, _)| s.as_ptr() == Arc::as_ptr(shared)).and_then(|(_, d)| d.upgrade());
+    found.map(|d| d.work_ms.store(ms, Ordering::Relaxed)).is_some()
 }
 
 /// Units of every contract service on `date` as the dialect holds them, for tests.
@@ -133,8 +143,18 @@ impl Drop for Slot<'_> {
 }
 
 impl Dialect {
-    /// Checks credentials, counts the request, and takes a thread-limit slot.
-    fn admit(&self, headers: &HeaderMap, endpoint: &str) -> Result<Slot<'_>, Refusal> {
+    /// Checks credentials, counts the request, takes a thread-limit slot and spends the
+    /// configured work time holding it.
+    async fn admit(&self, headers: &HeaderMap, endpoint: &str) -> Result<Slot<'_>, Refusal> {
+        let slot = self.enter(headers, endpoint)?;
+        let ms = self.work_ms.load(Ordering::Relaxed);
+        if ms > 0 {
+            tokio::time::sleep(std::time::Duration::from_millis(ms)).await;
+        }
+        Ok(slot)
+    }
+
+    fn enter(&self, headers: &HeaderMap, endpoint: &str) -> Result<Slot<'_>, Refusal> {
         let [code, user, secret] = &self.shared.credentials.autotask;
         let ok = header(headers, "ApiIntegrationCode") == code
             && header(headers, "UserName").eq_ignore_ascii_case(user)
@@ -174,8 +194,8 @@ impl Dialect {
         .into_response()
     }
 
-    fn threshold(&self, headers: &HeaderMap) -> Response {
-        let _slot = match self.admit(headers, "ThresholdInformation") {
+    async fn threshold(&self, headers: &HeaderMap) -> Response {
+        let _slot = match self.admit(headers, "ThresholdInformation").await {
             Ok(s) => s,
             Err(r) => return r.into_response(),
         };
@@ -188,7 +208,7 @@ impl Dialect {
     }
 
     /// `/{Entity}/query`, `/query/next` and `/query/count`, by GET (`search=`) or POST (body).
-    fn query(
+    async fn query(
         &self,
         entity: &'static str,
         kind: QueryKind,
@@ -196,7 +216,7 @@ impl Dialect {
         uri: &Uri,
         body: &Bytes,
     ) -> Response {
-        let _slot = match self.admit(headers, entity) {
+        let _slot = match self.admit(headers, entity).await {
             Ok(s) => s,
             Err(r) => return r.into_response(),
         };
@@ -296,6 +316,7 @@ pub fn routes(shared: Arc<SimShared>) -> Router {
         max_in_flight: AtomicU64::new(0),
         thread_refusals: AtomicU64::new(0),
         counted: AtomicU64::new(0),
+        work_ms: AtomicU64::new(0),
     });
     {
         let mut list = registry().lock().unwrap_or_else(|p| p.into_inner());
@@ -311,7 +332,7 @@ pub fn routes(shared: Arc<SimShared>) -> Router {
         let d = dialect.clone();
         router = router.route(
             &format!("{prefix}/ThresholdInformation"),
-            get(move |h: HeaderMap| async move { d.threshold(&h) }),
+            get(move |h: HeaderMap| async move { d.threshold(&h).await }),
         );
         for entity in ENTITIES {
             for (suffix, kind) in [
@@ -321,7 +342,7 @@ pub fn routes(shared: Arc<SimShared>) -> Router {
             ] {
                 let d = dialect.clone();
                 let handler = move |h: HeaderMap, uri: Uri, body: Bytes| async move {
-                    d.query(entity, kind, &h, &uri, &body)
+                    d.query(entity, kind, &h, &uri, &body).await
                 };
                 router =
                     router.route(&format!("{prefix}/{entity}/{suffix}"), get(handler.clone()).post(handler));
@@ -332,13 +353,13 @@ pub fn routes(shared: Arc<SimShared>) -> Router {
             move |method: axum::http::Method,
                   h: HeaderMap,
                   axum::extract::Path(contract): axum::extract::Path<i64>,
-                  body: Bytes| async move { d.contract_services(&method, &h, contract, &body) };
+                  body: Bytes| async move { d.contract_services(&method, &h, contract, &body).await };
         router = router
             .route(&format!("{prefix}/Contracts/{{id}}/Services"), post(services.clone()).patch(services));
         let d = dialect.clone();
         router = router.route(
             &format!("{prefix}/ContractServiceAdjustments"),
-            post(move |h: HeaderMap, body: Bytes| async move { d.adjustment(&h, None, &body) }),
+            post(move |h: HeaderMap, body: Bytes| async move { d.adjustment(&h, None, &body).await }),
         );
         let d = dialect.clone();
         router =
@@ -347,7 +368,9 @@ pub fn routes(shared: Arc<SimShared>) -> Router {
                 post(
                     move |h: HeaderMap,
                           axum::extract::Path(contract): axum::extract::Path<i64>,
-                          body: Bytes| async move { d.adjustment(&h, Some(contract), &body) },
+                          body: Bytes| async move {
+                        d.adjustment(&h, Some(contract), &body).await
+                    },
                 ),
             );
     }

@@ -29,7 +29,42 @@ pub enum Condition {
     /// `or` group.
     Any(Vec<Condition>),
     /// Comparison of one field.
-    Leaf { field: &'static str, op: Op, value: Value, set: HashSet<String> },
+    Leaf { field: &'static str, op: Op, value: Value, set: ValueSet },
+}
+
+/// The values of an `in` / `notIn` list, whole numbers apart so ids compare without formatting.
+#[derive(Debug, Default)]
+pub struct ValueSet {
+    whole: HashSet<i64>,
+    other: HashSet<String>,
+}
+
+fn whole(v: &Value) -> Option<i64> {
+    match v {
+        Value::Number(n) => n.as_i64().or_else(|| n.as_f64().filter(|f| f.fract() == 0.0).map(|f| f as i64)),
+        Value::String(s) => s.trim().parse().ok(),
+        _ => None,
+    }
+}
+
+impl ValueSet {
+    fn new(list: &[Value]) -> Self {
+        let mut set = ValueSet::default();
+        for v in list {
+            match whole(v) {
+                Some(n) => set.whole.insert(n),
+                None => set.other.insert(normal(v)),
+            };
+        }
+        set
+    }
+
+    fn contains(&self, v: &Value) -> bool {
+        match whole(v) {
+            Some(n) => self.whole.contains(&n),
+            None => self.other.contains(&normal(v)),
+        }
+    }
 }
 
 /// A comparison operator.
@@ -128,7 +163,7 @@ fn compile(entity: &str, condition: &Value) -> Result<Condition, String> {
     };
     let field = canonical(entity, key(object, "field").and_then(Value::as_str).unwrap_or_default())?;
     let value = key(object, "value").cloned().unwrap_or(Value::Null);
-    let mut set = HashSet::new();
+    let mut set = ValueSet::default();
     if matches!(op, Op::In | Op::NotIn) {
         let list =
             value.as_array().ok_or_else(|| format!("The {field} '{op:?}' condition needs a list value."))?;
@@ -138,7 +173,7 @@ fn compile(entity: &str, condition: &Value) -> Result<Condition, String> {
                 list.len()
             ));
         }
-        set = list.iter().map(normal).collect();
+        set = ValueSet::new(list);
     } else if value.is_null() && !matches!(op, Op::Exist | Op::NotExist) {
         return Err(format!("The {field} condition needs a value."));
     }
@@ -209,8 +244,8 @@ impl Condition {
                     (Op::NotEq, None) => true,
                     (Op::NotIn, None) => true,
                     (_, None) => false,
-                    (Op::In, Some(a)) => set.contains(&normal(&a)),
-                    (Op::NotIn, Some(a)) => !set.contains(&normal(&a)),
+                    (Op::In, Some(a)) => set.contains(&a),
+                    (Op::NotIn, Some(a)) => !set.contains(&a),
                     (Op::Eq, Some(a)) => compare(&a, value) == Some(Ordering::Equal),
                     (Op::NotEq, Some(a)) => compare(&a, value) != Some(Ordering::Equal),
                     (Op::Gt, Some(a)) => compare(&a, value) == Some(Ordering::Greater),

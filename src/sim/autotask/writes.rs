@@ -78,14 +78,14 @@ fn add_service(psa: &mut PsaSnapshot, contract: PsaId, service: PsaId, body: &Ma
 impl Dialect {
     /// `POST` (add a service to a contract) and `PATCH` (correct price or invoice text) on
     /// `/Contracts/{id}/Services`.
-    pub(super) fn contract_services(
+    pub(super) async fn contract_services(
         &self,
         method: &Method,
         headers: &HeaderMap,
         contract: PsaId,
         body: &Bytes,
     ) -> Response {
-        let _slot = match self.admit(headers, "ContractServices") {
+        let _slot = match self.admit(headers, "ContractServices").await {
             Ok(s) => s,
             Err(r) => return r.into_response(),
         };
@@ -136,13 +136,13 @@ impl Dialect {
     }
 
     /// A ContractServiceAdjustment: changes units from its effective date on.
-    pub(super) fn adjustment(
+    pub(super) async fn adjustment(
         &self,
         headers: &HeaderMap,
         path_contract: Option<PsaId>,
         body: &Bytes,
     ) -> Response {
-        let _slot = match self.admit(headers, "ContractServiceAdjustments") {
+        let _slot = match self.admit(headers, "ContractServiceAdjustments").await {
             Ok(s) => s,
             Err(r) => return r.into_response(),
         };
