@@ -711,6 +711,27 @@ async fn canary_credentials_never_reach_output() {
     if let Err(e) = missing {
         seen.push(e.to_string());
     }
+    // Plans (all formats) and apply outcomes over the example workspace.
+    let example = e2e::Example::new();
+    let ex_sim = start_with(
+        example.state.clone(),
+        cspctl::sim::SimCredentials {
+            autotask: [CODE.into(), USER.into(), SECRET.into()],
+            ..cspctl::sim::SimCredentials::default()
+        },
+    )
+    .await;
+    let ex_client = Autotask::new(options(&ex_sim), good.clone()).expect("client");
+    let ws = example.workspace(&ex_sim);
+    let plan = e2e::plan(&ws, &example.state, &ex_client).await;
+    let render = cspctl::render::RenderOptions::default();
+    seen.push(cspctl::render::json(&plan));
+    seen.push(cspctl::render::text(&plan, render));
+    seen.push(cspctl::render::markdown(&plan, render));
+    ex_sim.shared.set_faults(faults(0.2, 0.2, 0.2, 5));
+    for o in cspctl::apply::execute(&plan, &ex_client, 4, |_, _| {}).await {
+        seen.push(format!("{:?}", o.result));
+    }
     let logged = String::from_utf8_lossy(&logs.lock().unwrap_or_else(|p| p.into_inner())).to_string();
     seen.push(logged.clone());
     assert!(logged.contains("retrying"), "the debug log was captured");
