@@ -26,6 +26,14 @@ struct Summary {
 
 /// The plan as pretty JSON with a trailing newline.
 pub fn json(plan: &Plan) -> String {
+    let mut text =
+        serde_json::to_string_pretty(&json_value(plan)).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"));
+    text.push('\n');
+    text
+}
+
+/// The plan document as a JSON value, for outputs that embed it (apply's report).
+pub fn json_value(plan: &Plan) -> serde_json::Value {
     let doc = PlanDocument {
         format_version: FORMAT_VERSION,
         summary: Summary {
@@ -41,7 +49,5 @@ pub fn json(plan: &Plan) -> String {
         warnings: &plan.warnings,
         unmanaged: &plan.unmanaged,
     };
-    let mut text = serde_json::to_string_pretty(&doc).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"));
-    text.push('\n');
-    text
+    serde_json::to_value(&doc).unwrap_or_default()
 }

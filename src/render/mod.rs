@@ -6,7 +6,7 @@ mod text;
 
 use crate::reconcile::{ActionKind, FieldChange, Plan};
 
-pub use json::json;
+pub use json::{json, json_value};
 pub use markdown::markdown;
 pub use text::text;
 
@@ -33,10 +33,7 @@ pub fn summary(plan: &Plan) -> String {
     };
     line.push_str(&format!(" {}.", plural(plan.warnings.len(), "warning")));
     if !plan.errors.is_empty() {
-        line.push_str(&format!(
-            " {}: apply refuses until they are fixed.",
-            plural(plan.errors.len(), "error")
-        ));
+        line.push_str(&format!(" {}; apply refuses until fixed.", plural(plan.errors.len(), "error")));
     }
     line
 }
