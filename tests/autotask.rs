@@ -983,3 +983,76 @@ async fn at_most_three_requests_per_endpoint() {
     let statuses: Vec<u16> = futures::future::join_all(calls).await.into_iter().map(|(s, _)| s).collect();
     assert_eq!(statuses.iter().filter(|s| **s == 429).count(), 3, "{statuses:?}");
 }
+
+/// The shipped example through the `cspctl` binary, with credentials in the child's
+/// environment only: plan, a saved plan refused once Autotask changed, apply, plan again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cli_runs_the_example_against_the_simulator() {
+    let example = e2e::Example::new();
+    let sim = start(example.state.clone()).await;
+    let _ = example.workspace(&sim);
+    let dir = example.dir.path().to_path_buf();
+    let run = move |args: Vec<&'static str>, secret: &'static str| {
+        let dir = dir.clone();
+        async move {
+            tokio::task::spawn_blocking(move || {
+                let [code, user, _] = cspctl::sim::SimCredentials::default().autotask;
+                let out = std::process::Command::new(env!("CARGO_BIN_EXE_cspctl"))
+                    .args(&args)
+                    .current_dir(&dir)
+                    .env("CSPCTL_AT_INTEGRATION_CODE", code)
+                    .env("CSPCTL_AT_USERNAME", user)
+                    .env("CSPCTL_AT_SECRET", secret)
+                    .env("NO_COLOR", "1")
+                    .output()
+                    .expect("cspctl runs");
+                let text = format!(
+                    "{}{}",
+                    String::from_utf8_lossy(&out.stdout),
+                    String::from_utf8_lossy(&out.stderr)
+                );
+                (out.status.code(), text)
+            })
+            .await
+            .expect("join")
+        }
+    };
+    let secret = "sandbox-secret";
+    let (code, text) = run(vec!["plan", ".", "--out", "plan.json"], secret).await;
+    assert_eq!(code, Some(0), "{text}");
+    assert!(text.contains("Plan: 1 to create, 3 to update, 1 to cancel"), "{text}");
+
+    // Someone edits a planned contract service in Autotask: the saved plan is refused.
+    let (status, _) = raw(
+        &sim,
+        reqwest::Method::PATCH,
+        "Contracts/814/Services",
+        Some(json!({ "id": 5005, "invoiceDescription": "edited by hand" })),
+    )
+    .await;
+    assert_eq!(status, 200);
+    sim.shared.reset_stats();
+    let (code, text) = run(vec!["apply", "plan.json"], secret).await;
+    assert_eq!(code, Some(1), "{text}");
+    assert!(text.contains("stale"), "{text}");
+    let writes: u64 = sim
+        .shared
+        .stats()
+        .iter()
+        .filter(|(k, _)| !k.contains("/query") && !k.contains("Threshold"))
+        .map(|(_, n)| n)
+        .sum();
+    assert_eq!(writes, 0, "nothing applied: {:?}", sim.shared.stats());
+
+    let (code, text) = run(vec!["apply", ".", "--auto-approve"], secret).await;
+    assert_eq!(code, Some(0), "{text}");
+    let (code, text) = run(vec!["plan", ".", "--detailed-exitcode"], secret).await;
+    assert_eq!(code, Some(0), "{text}");
+    assert!(text.contains("No changes"), "{text}");
+
+    // Wrong secret: a clear refusal naming the request, and the secret is not echoed.
+    let (code, text) = run(vec!["plan", "."], "CANARY-CLI-SECRET-4411").await;
+    assert_eq!(code, Some(1), "{text}");
+    assert!(text.contains("ThresholdInformation was refused (HTTP 401)"), "{text}");
+    assert!(!text.contains("CANARY-CLI-SECRET-4411"), "{text}");
+}
