@@ -194,3 +194,40 @@ async fn stale_plans_and_same_day_repeats_are_refused() {
         "{err}"
     );
 }
+
+#[tokio::test]
+async fn a_create_meeting_a_live_service_is_refused_as_stale() {
+    // The plan saw no service 502 on contract 10001, but by apply time someone added it by hand
+    // with other units: cspctl refuses instead of silently taking it over.
+    let state = seeded(1, 4, 1);
+    let sim = start(state.clone()).await;
+    let client = client(&sim);
+    let product = 503;
+    assert!(!state.psa.additions.iter().any(|a| a.product == product));
+    let (status, _) = raw(
+        &sim,
+        reqwest::Method::POST,
+        "ContractServiceAdjustments",
+        Some(json!({ "contractID": 10_001, "serviceID": product, "unitChange": 2,
+                     "effectiveDate": (today() - Days::new(3)).to_string() })),
+    )
+    .await;
+    assert_eq!(status, 200, "an adjustment adds a missing service");
+    sim.shared.reset_stats();
+    let create = |quantity| Write::Create {
+        agreement: 10_001,
+        product,
+        quantity,
+        description: None,
+        unit_price: None,
+        unit_cost: None,
+        effective_date: today(),
+    };
+    let err = client.apply(&create(5)).await.expect_err("stale");
+    assert!(err.is_stale(), "{err}");
+    assert_eq!(sim.shared.stats().get("POST /ATServicesRest/V1.0/ContractServiceAdjustments"), None);
+    // The same create asking for the units already there is simply done.
+    let done = write(&client, &create(2)).await;
+    assert_eq!(units_on(&sim.shared, done.addition, today()), Some(2));
+    assert_eq!(sim.shared.stats().get("POST /ATServicesRest/V1.0/ContractServiceAdjustments"), None);
+}

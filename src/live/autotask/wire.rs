@@ -1,5 +1,6 @@
 //! Autotask's JSON as cspctl reads it: the rows of the five entities (camelCase on the wire,
-//! unknown fields ignored) and the query bodies cspctl sends.
+//! unknown fields ignored) and the query bodies cspctl sends. Row fields mirror the wire field
+//! of the same name (see the `rename`s); each `*_FIELDS` list is what a query asks for.
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Deserializer, Serialize};

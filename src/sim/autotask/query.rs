@@ -70,18 +70,31 @@ impl ValueSet {
 /// A comparison operator.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Op {
+    /// Equal.
     Eq,
+    /// Not equal (or absent).
     NotEq,
+    /// Greater than.
     Gt,
+    /// Greater than or equal.
     Gte,
+    /// Less than.
     Lt,
+    /// Less than or equal.
     Lte,
+    /// Text starts with.
     BeginsWith,
+    /// Text ends with.
     EndsWith,
+    /// Text contains.
     Contains,
+    /// Field has a value.
     Exist,
+    /// Field has no value.
     NotExist,
+    /// One of a list.
     In,
+    /// None of a list (or absent).
     NotIn,
 }
 
