@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use super::CliError;
 use crate::config::{DistributorSource, PsaConnection, Workspace};
+use crate::live::autotask::{Autotask, AutotaskCredentials, AutotaskOptions, MAX_PER_ENDPOINT};
 use crate::live::sandbox::Sandbox;
 use crate::live::{Distributor, Psa};
 
@@ -42,7 +43,17 @@ pub fn open(workspace: &Workspace, state_out: Option<&Path>) -> Result<Live, Cli
     let psa: Arc<dyn Psa> = match &workspace.settings.psa {
         PsaConnection::Sandbox => open_sandbox()?,
         PsaConnection::Connectwise(_) => return Err(CliError::msg("the connectwise PSA is not built yet")),
-        PsaConnection::Autotask(_) => return Err(CliError::msg("the autotask PSA is not built yet")),
+        PsaConnection::Autotask(settings) => {
+            let credentials = AutotaskCredentials::from_env(settings.username_env.as_deref())
+                .map_err(|e| CliError::new(&e))?;
+            let options = AutotaskOptions {
+                base_url: settings.base_url.clone(),
+                zone_url: settings.zone_url.clone(),
+                concurrency: settings.concurrency.map_or(MAX_PER_ENDPOINT, usize::from),
+                ..AutotaskOptions::default()
+            };
+            Arc::new(Autotask::new(options, credentials).map_err(|e| CliError::new(&e))?)
+        }
     };
     Ok(Live { distributor, psa })
 }
