@@ -3,6 +3,8 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use chrono::NaiveDate;
+
 use super::CliError;
 use crate::config::{DistributorSource, PsaConnection, Workspace};
 use crate::live::autotask::{Autotask, AutotaskCredentials, AutotaskOptions, MAX_PER_ENDPOINT};
@@ -18,8 +20,9 @@ pub struct Live {
 }
 
 /// Opens both sides. `state_out` redirects sandbox writes (so the shipped example stays as
-/// committed).
-pub fn open(workspace: &Workspace, state_out: Option<&Path>) -> Result<Live, CliError> {
+/// committed); `date` is the plan date, which providers that read dated state (Autotask's
+/// unit periods) read for.
+pub fn open(workspace: &Workspace, state_out: Option<&Path>, date: NaiveDate) -> Result<Live, CliError> {
     let mut sandbox: Option<Arc<Sandbox>> = None;
     let mut open_sandbox = || -> Result<Arc<Sandbox>, CliError> {
         if let Some(s) = &sandbox {
@@ -50,6 +53,7 @@ pub fn open(workspace: &Workspace, state_out: Option<&Path>) -> Result<Live, Cli
                 base_url: settings.base_url.clone(),
                 zone_url: settings.zone_url.clone(),
                 concurrency: settings.concurrency.map_or(MAX_PER_ENDPOINT, usize::from),
+                today: Some(date),
                 ..AutotaskOptions::default()
             };
             Arc::new(Autotask::new(options, credentials).map_err(|e| CliError::new(&e))?)

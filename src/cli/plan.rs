@@ -103,8 +103,8 @@ pub async fn prepare(options: &PlanOptions, printer: &Printer) -> Result<Prepare
             "--target {unknown}: no client with that Dicker Data id in the workspace"
         )));
     }
-    let live = connect::open(&workspace, options.state_out.as_deref())?;
     let today = options.date.unwrap_or_else(|| chrono::Local::now().date_naive());
+    let live = connect::open(&workspace, options.state_out.as_deref(), today)?;
     let scope = crate::reconcile::scope(&workspace);
     let spinner = printer.progress.then(|| {
         let bar = indicatif::ProgressBar::new_spinner();
