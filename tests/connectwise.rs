@@ -1,0 +1,18 @@
+//! The ConnectWise client against the simulator's ConnectWise dialect, over loopback HTTP:
+//! bulk reads and paging, conditions, writes, stale refusals, auth and error bodies, faults,
+//! request counts, spec conformance and credential redaction.
+
+#[path = "connectwise/canary.rs"]
+mod canary;
+#[path = "connectwise/conformance.rs"]
+mod conformance;
+#[path = "connectwise/count.rs"]
+mod count;
+#[path = "connectwise/faults.rs"]
+mod faults;
+#[path = "connectwise/snapshot.rs"]
+mod snapshot;
+#[path = "connectwise/support.rs"]
+mod support;
+#[path = "connectwise/writes.rs"]
+mod writes;
