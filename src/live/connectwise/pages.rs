@@ -5,12 +5,13 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use super::{ConnectWise, PAGE_SIZE, request};
-use crate::live::http::Idempotency;
+use crate::live::http::{Idempotency, sleep_backoff};
 use crate::live::{LiveError, RequestLabel};
 
-/// The `rel="next"` target of an RFC 5988 `Link` header, if any. URLs are taken between `<>`
-/// so commas inside them do not split entries.
-pub(super) fn next_link(headers: &reqwest::header::HeaderMap) -> Option<String> {
+/// The target of the `rel` entry of an RFC 5988 `Link` header, if any. URLs are taken between
+/// `<>` so commas inside them do not split entries.
+pub(super) fn link(headers: &reqwest::header::HeaderMap, rel: &str) -> Option<String> {
+    let wanted = format!("rel=\"{rel}\"");
     for value in headers.get_all(reqwest::header::LINK) {
         let mut rest = value.to_str().ok()?;
         while let Some(open) = rest.find('<') {
@@ -18,11 +19,11 @@ pub(super) fn next_link(headers: &reqwest::header::HeaderMap) -> Option<String> 
             let url = &rest[open + 1..close];
             let params_end = rest[close..].find('<').map_or(rest.len(), |k| close + k);
             let params = &rest[close + 1..params_end];
-            let is_next = params.split(';').any(|p| {
+            let matches = params.split(';').any(|p| {
                 let p = p.trim().trim_end_matches(',').trim();
-                p.eq_ignore_ascii_case("rel=\"next\"") || p.eq_ignore_ascii_case("rel=next")
+                p.eq_ignore_ascii_case(&wanted) || p.eq_ignore_ascii_case(&format!("rel={rel}"))
             });
-            if is_next {
+            if matches {
                 return Some(url.to_string());
             }
             rest = &rest[params_end..];
@@ -31,15 +32,26 @@ pub(super) fn next_link(headers: &reqwest::header::HeaderMap) -> Option<String> 
     None
 }
 
-impl ConnectWise {
-    /// Every row of `path` (relative to the API base) that `conditions` keeps.
-    pub(super) async fn list<T: DeserializeOwned>(
-        &self,
+/// One list read in progress, a page at a time.
+pub(super) struct Pager<'a> {
+    cw: &'a ConnectWise,
+    label: RequestLabel,
+    first: url::Url,
+    next: Option<url::Url>,
+    page: usize,
+    /// Pages in the whole list, when the first reply's `rel="last"` link said so.
+    pub last_page: Option<usize>,
+}
+
+impl<'a> Pager<'a> {
+    /// Starts reading `path` (relative to the API base), filtered by `conditions`.
+    pub(super) async fn new(
+        cw: &'a ConnectWise,
         path: &str,
         conditions: Option<&str>,
-    ) -> Result<Vec<T>, LiveError> {
+    ) -> Result<Self, LiveError> {
         let label = RequestLabel::new("GET", path);
-        let base = self.api_base().await?;
+        let base = cw.api_base().await?;
         let mut first = url::Url::parse(&format!("{base}{path}"))
             .map_err(|e| LiveError::Config(format!("{label}: {e}")))?;
         {
@@ -49,43 +61,83 @@ impl ConnectWise {
             }
             query.append_pair("pageSize", &PAGE_SIZE.to_string());
         }
-        let mut rows = Vec::new();
-        let mut url = first.clone();
-        let mut page = 1;
-        loop {
+        Ok(Pager { cw, label, next: Some(first.clone()), first, page: 0, last_page: None })
+    }
+
+    /// The next page's rows, or `None` after the last.
+    pub(super) async fn next_page(&mut self) -> Result<Option<Vec<Value>>, LiveError> {
+        let Some(url) = self.next.take() else { return Ok(None) };
+        let label = &self.label;
+        let mut attempt = 0;
+        // A truncated body is retried like a dropped connection: reading again is harmless.
+        let (reply, batch) = loop {
+            attempt += 1;
             let reply =
-                request::check(&label, self.send(&label, url.as_str(), None, Idempotency::Retry).await?)?;
-            let batch: Vec<Value> = reply.json(&label)?;
-            let full = batch.len() >= PAGE_SIZE;
-            let last_id = batch.last().and_then(|r| r.get("id")).and_then(Value::as_i64);
-            for row in batch {
-                rows.push(
-                    serde_json::from_value(row).map_err(|e| LiveError::Malformed {
-                        request: label.clone(),
-                        detail: e.to_string(),
-                    })?,
-                );
-            }
-            page += 1;
-            url = match next_link(&reply.headers) {
-                Some(next) => self.same_site(&label, &next)?,
-                // A full page without a link: some endpoints do not send one; ask on.
-                None if full => {
-                    let mut next = first.clone();
-                    if self.forward_only {
-                        let id = last_id.ok_or_else(|| LiveError::Malformed {
-                            request: label.clone(),
-                            detail: "rows without `id`".into(),
-                        })?;
-                        next.query_pairs_mut().append_pair("pageId", &id.to_string());
-                    } else {
-                        next.query_pairs_mut().append_pair("page", &page.to_string());
-                    }
-                    next
+                request::check(label, self.cw.send(label, url.as_str(), None, Idempotency::Retry).await?)?;
+            match reply.json::<Vec<Value>>(label) {
+                Ok(batch) => break (reply, batch),
+                Err(e) if attempt >= self.cw.retry.max_attempts => return Err(e),
+                Err(e) => {
+                    tracing::debug!(request = %label, error = %e, attempt, "unreadable page; reading again");
+                    sleep_backoff(&self.cw.retry, attempt, None).await;
                 }
-                None => return Ok(rows),
-            };
+            }
+        };
+        self.page += 1;
+        if self.page == 1 {
+            self.last_page = link(&reply.headers, "last")
+                .and_then(|l| url::Url::parse(&l).ok())
+                .and_then(|u| u.query_pairs().find(|(k, _)| k == "page").and_then(|(_, v)| v.parse().ok()));
         }
+        self.next = match link(&reply.headers, "next") {
+            Some(next) => Some(self.cw.same_site(label, &next)?),
+            // A full page and no `Link` header at all: some endpoints send none; ask on.
+            None if batch.len() >= PAGE_SIZE && !reply.headers.contains_key(reqwest::header::LINK) => {
+                let mut next = self.first.clone();
+                if self.cw.forward_only {
+                    let id =
+                        batch.last().and_then(|r| r.get("id")).and_then(Value::as_i64).ok_or_else(|| {
+                            LiveError::Malformed {
+                                request: label.clone(),
+                                detail: "rows without `id`".into(),
+                            }
+                        })?;
+                    next.query_pairs_mut().append_pair("pageId", &id.to_string());
+                } else {
+                    next.query_pairs_mut().append_pair("page", &(self.page + 1).to_string());
+                }
+                Some(next)
+            }
+            None => None,
+        };
+        Ok(Some(batch))
+    }
+
+    /// Reads the remaining pages and decodes every row, `rows` (already read) first.
+    pub(super) async fn finish<T: DeserializeOwned>(
+        mut self,
+        mut rows: Vec<Value>,
+    ) -> Result<Vec<T>, LiveError> {
+        while let Some(batch) = self.next_page().await? {
+            rows.extend(batch);
+        }
+        rows.into_iter()
+            .map(|row| {
+                serde_json::from_value(row)
+                    .map_err(|e| LiveError::Malformed { request: self.label.clone(), detail: e.to_string() })
+            })
+            .collect()
+    }
+}
+
+impl ConnectWise {
+    /// Every row of `path` (relative to the API base) that `conditions` keeps.
+    pub(super) async fn list<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        conditions: Option<&str>,
+    ) -> Result<Vec<T>, LiveError> {
+        Pager::new(self, path, conditions).await?.finish(Vec::new()).await
     }
 
     /// A `Link` target, refused unless it is on the site credentials are meant for.

@@ -84,9 +84,13 @@ impl ConnectWise {
         let mut builder = self
             .http
             .request(method.clone(), url)
-            .basic_auth(user, Some(self.credentials.private_key.expose()))
-            .header("clientId", self.credentials.client_id.expose())
-            .header("Accept", &self.accept);
+            .basic_auth(user, Some(self.credentials.private_key.expose()));
+        if let Ok(mut client_id) = reqwest::header::HeaderValue::from_str(self.credentials.client_id.expose())
+        {
+            client_id.set_sensitive(true);
+            builder = builder.header("clientId", client_id);
+        }
+        builder = builder.header("Accept", &self.accept);
         if self.forward_only && method == Method::GET {
             builder = builder.header("pagination-type", "forward-only");
         }
@@ -107,6 +111,23 @@ impl ConnectWise {
     ) -> Result<Reply, LiveError> {
         let method = Method::from_bytes(label.method.as_bytes()).unwrap_or(Method::GET);
         http::send(label, &self.retry, idempotency, || self.build(&method, url, body)).await
+    }
+
+    /// GETs one JSON document, reading again when the body arrives unreadable (safe for reads).
+    pub(super) async fn read_json<T: serde::de::DeserializeOwned>(&self, path: &str) -> Result<T, LiveError> {
+        let label = RequestLabel::new("GET", path);
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            match self.call("GET", path, None, Idempotency::Retry).await?.json(&label) {
+                Ok(value) => return Ok(value),
+                Err(e) if attempt >= self.retry.max_attempts => return Err(e),
+                Err(e) => {
+                    tracing::debug!(request = %label, error = %e, attempt, "unreadable body; reading again");
+                    http::sleep_backoff(&self.retry, attempt, None).await;
+                }
+            }
+        }
     }
 
     /// Sends `method path` (relative to the API base) and fails on any non-2xx status.

@@ -8,9 +8,9 @@ use futures::{StreamExt, TryStreamExt, stream};
 use serde::de::DeserializeOwned;
 
 use super::conditions::{MAX_ENCODED_CONDITIONS, in_chunks, text};
+use super::pages::Pager;
 use super::wire::{CwAddition, CwAgreement, CwCatalogItem, CwCompany};
 use super::{ConnectWise, PAGE_SIZE};
-use crate::live::http::Idempotency;
 use crate::live::{LiveError, RequestLabel};
 use crate::model::{Addition, Agreement, PsaId, PsaScope, PsaSnapshot};
 
@@ -82,7 +82,8 @@ struct Count {
 impl ConnectWise {
     /// Rows of `path` whose `field` is one of `literals`: one filtered read when the list of
     /// literals fits in one URL; otherwise whichever needs fewer requests of reading the whole
-    /// list (its `/count` tells how many pages) or one filtered read per chunk.
+    /// list (its first page's `Link rel="last"`, or `/count` when paging forward-only, tells
+    /// how many pages) or one filtered read per chunk.
     async fn bulk<T: DeserializeOwned + Send>(
         &self,
         path: &str,
@@ -96,13 +97,19 @@ impl ConnectWise {
         if let [only] = chunks.as_slice() {
             return self.list(path, Some(only)).await;
         }
-        let count_path = format!("{path}/count");
-        let count: Count = self
-            .call("GET", &count_path, None, Idempotency::Retry)
-            .await?
-            .json(&RequestLabel::new("GET", &count_path))?;
-        if count.count.div_ceil(PAGE_SIZE).max(1) <= chunks.len() {
-            return self.list(path, None).await;
+        if !self.forward_only {
+            // The whole list's first page says (`rel="last"`) how many pages it has.
+            let mut whole = Pager::new(self, path, None).await?;
+            let first = whole.next_page().await?.unwrap_or_default();
+            if whole.last_page.is_none_or(|pages| pages <= chunks.len()) {
+                return whole.finish(first).await;
+            }
+        } else {
+            let count_path = format!("{path}/count");
+            let count: Count = self.read_json(&count_path).await?;
+            if count.count.div_ceil(PAGE_SIZE).max(1) <= chunks.len() {
+                return self.list(path, None).await;
+            }
         }
         stream::iter(chunks)
             .map(|c| async move { self.list(path, Some(&c)).await })

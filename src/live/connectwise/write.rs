@@ -130,8 +130,7 @@ impl ConnectWise {
         ops: Vec<Value>,
     ) -> Result<Applied, LiveError> {
         let path = format!("/finance/agreements/{agreement}/additions/{addition}");
-        let get = RequestLabel::new("GET", &path);
-        let current: CwAddition = self.call("GET", &path, None, Idempotency::Retry).await?.json(&get)?;
+        let current: CwAddition = self.read_json(&path).await?;
         let found = current.fingerprint();
         if &found != expected {
             return Err(LiveError::Stale { addition, expected: expected.clone(), found });
@@ -145,7 +144,7 @@ impl ConnectWise {
             Ok(done) => Ok(done),
             // The change was accepted but its answer was unreadable: read the new version.
             Err(LiveError::Malformed { .. }) => {
-                let now: CwAddition = self.call("GET", &path, None, Idempotency::Retry).await?.json(&get)?;
+                let now: CwAddition = self.read_json(&path).await?;
                 Ok(Applied { addition, fingerprint: now.fingerprint() })
             }
             Err(e) => Err(e),
