@@ -12,7 +12,9 @@ use cspctl::config::ConnectWiseSettings;
 use cspctl::live::Psa;
 use cspctl::live::connectwise::{ConnectWise, ConnectWiseCredentials, DEFAULT_CONCURRENCY};
 use cspctl::live::sandbox::SandboxState;
-use cspctl::model::{Addition, Agreement, AgreementStatus, Company, Fingerprint, Product, PsaScope, PsaSnapshot};
+use cspctl::model::{
+    Addition, Agreement, AgreementStatus, Company, Fingerprint, Product, PsaScope, PsaSnapshot,
+};
 use cspctl::sim::{Faults, SimCredentials, SimShared};
 
 const LATENCY_MS: u64 = 50;
@@ -94,10 +96,22 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
         concurrency: None,
     };
     let scenarios = [
-        Scenario { name: "all 2000 companies, 200 agreements", companies: 2_000, agreements: 200, bulk_pages_in_sequence: 4 },
-        Scenario { name: "100 companies, 100 agreements", companies: 100, agreements: 100, bulk_pages_in_sequence: 2 },
+        Scenario {
+            name: "all 2000 companies, 200 agreements",
+            companies: 2_000,
+            agreements: 200,
+            bulk_pages_in_sequence: 4,
+        },
+        Scenario {
+            name: "100 companies, 100 agreements",
+            companies: 100,
+            agreements: 100,
+            bulk_pages_in_sequence: 2,
+        },
     ];
-    println!("ConnectWise plan read, {LATENCY_MS} ms per response, concurrency {DEFAULT_CONCURRENCY}, best of {RUNS}");
+    println!(
+        "ConnectWise plan read, {LATENCY_MS} ms per response, concurrency {DEFAULT_CONCURRENCY}, best of {RUNS}"
+    );
     for s in &scenarios {
         let scope = scope(s.companies, s.agreements);
         let mut best = Duration::MAX;
@@ -113,7 +127,8 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
             requests = sim.shared.total_requests();
             best = best.min(elapsed);
         }
-        let round_trips = s.bulk_pages_in_sequence + (s.agreements as u64).div_ceil(DEFAULT_CONCURRENCY as u64);
+        let round_trips =
+            s.bulk_pages_in_sequence + (s.agreements as u64).div_ceil(DEFAULT_CONCURRENCY as u64);
         let floor = Duration::from_millis(round_trips * LATENCY_MS);
         println!(
             "{:<38} wall {:>7.1} ms  requests {:>4}  floor {:>5} ms ({} round trips)  ratio {:.2}",

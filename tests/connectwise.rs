@@ -8,6 +8,8 @@ mod canary;
 mod conformance;
 #[path = "connectwise/count.rs"]
 mod count;
+#[path = "connectwise/e2e.rs"]
+mod e2e;
 #[path = "connectwise/faults.rs"]
 mod faults;
 #[path = "connectwise/snapshot.rs"]

@@ -1,6 +1,7 @@
 //! The plan's read: whole lists filtered with `conditions` (companies and catalog items by
 //! identifier, agreements by company), then the additions of the agreements the workspace
-//! names, one paged read each, `concurrency` at a time.
+//! names, one paged read each, `concurrency` at a time, and finally the catalog items those
+//! additions bill that the workspace does not map (one filtered read, only when there are any).
 
 use std::collections::BTreeSet;
 
@@ -67,6 +68,19 @@ pub(super) async fn read(cw: &ConnectWise, scope: &PsaScope) -> Result<PsaSnapsh
         .try_concat()
         .await?;
     additions.sort_by_key(|a| a.id);
+
+    // Products billed on those agreements that the workspace does not map (labour, hardware):
+    // read by id so the plan can name the additions it leaves alone.
+    let known: BTreeSet<PsaId> = products.iter().map(|p| p.id).collect();
+    let others: BTreeSet<PsaId> =
+        additions.iter().map(|a| a.product).filter(|p| !known.contains(p)).collect();
+    if !others.is_empty() {
+        let ids: Vec<String> = others.iter().map(ToString::to_string).collect();
+        let extra = cw.bulk::<CwCatalogItem>("/procurement/catalog", "id", &ids).await?;
+        products.extend(extra.into_iter().map(CwCatalogItem::into_model).filter(|p| others.contains(&p.id)));
+        products.sort_by_key(|p| p.id);
+        products.dedup_by_key(|p| p.id);
+    }
     Ok(PsaSnapshot { companies, agreements, products, additions })
 }
 
