@@ -161,3 +161,38 @@ async fn the_simulator_sends_link_headers_and_counts() {
             .expect("json");
     assert_eq!(count, serde_json::json!({"count": 10}));
 }
+
+#[tokio::test]
+async fn the_simulator_orders_and_projects_fields() {
+    let sim = start(seed(12, 0)).await;
+    let rows: Vec<serde_json::Value> =
+        raw(&sim, "/company/companies?orderBy=name%20desc&fields=id,name&pageSize=3")
+            .send()
+            .await
+            .expect("send")
+            .json()
+            .await
+            .expect("json");
+    assert_eq!(
+        rows,
+        vec![
+            serde_json::json!({"id": 9, "name": "Company 9"}),
+            serde_json::json!({"id": 8, "name": "Company 8"}),
+            serde_json::json!({"id": 7, "name": "Company 7"}),
+        ]
+    );
+    let rows: Vec<serde_json::Value> =
+        raw(&sim, "/finance/agreements?fields=id,company/id,_info/lastUpdated&conditions=id%3D3")
+            .send()
+            .await
+            .expect("send")
+            .json()
+            .await
+            .expect("json");
+    assert_eq!(
+        rows,
+        vec![
+            serde_json::json!({"id": 3, "company": {"id": 3}, "_info": {"lastUpdated": cspctl::sim::connectwise::INITIAL_STAMP}})
+        ]
+    );
+}

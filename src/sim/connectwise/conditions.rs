@@ -334,7 +334,8 @@ impl Condition {
     }
 }
 
-fn lookup<'a>(record: &'a Value, path: &[String]) -> &'a Value {
+/// The value at a `a/b` path of a record (`null` when absent).
+pub(super) fn lookup<'a>(record: &'a Value, path: &[String]) -> &'a Value {
     let mut at = record;
     for segment in path {
         at = match at {

@@ -1,6 +1,6 @@
-//! Collection, count and single-record reads: `conditions` filtering, `page`/`pageSize` (max
-//! 1000) with RFC 5988 `Link` headers, and forward-only paging (`pagination-type:
-//! forward-only` + `pageId`).
+//! Collection, count and single-record reads: `conditions` filtering, `orderBy`, `fields`,
+//! `page`/`pageSize` (max 1000) with RFC 5988 `Link` headers, and forward-only paging
+//! (`pagination-type: forward-only` + `pageId`).
 
 use std::sync::Arc;
 
@@ -85,6 +85,9 @@ impl ListRequest {
             Err(response) => return response,
         };
         rows.sort_by_key(|r| r.get("id").and_then(Value::as_i64).unwrap_or(0));
+        if let Some(order_by) = self.param("orderBy").filter(|_| !self.forward_only) {
+            super::shape::order(&mut rows, order_by);
+        }
         let size = match self.number("pageSize") {
             Ok(size) => size.map_or(DEFAULT_PAGE_SIZE, |s| (s.max(1) as usize).min(MAX_PAGE_SIZE)),
             Err(response) => return response,
@@ -126,6 +129,10 @@ impl ListRequest {
             links.push((at(1), "first"));
             links.push((at(last), "last"));
             (body, links)
+        };
+        let body = match self.param("fields").filter(|f| !f.trim().is_empty()) {
+            Some(fields) => body.iter().map(|row| super::shape::project(row, fields)).collect(),
+            None => body,
         };
         let mut response = json_response(StatusCode::OK, Value::Array(body));
         let header_text: Vec<String> =

@@ -12,6 +12,7 @@
 mod additions;
 pub mod conditions;
 mod listing;
+mod shape;
 mod wire;
 
 use std::sync::Arc;
