@@ -155,3 +155,24 @@ impl ConnectWise {
         Ok(url)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use reqwest::header::{HeaderMap, HeaderValue, LINK};
+
+    use super::*;
+
+    #[test]
+    fn finds_rels_even_with_commas_inside_urls() {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            LINK,
+            HeaderValue::from_static(
+                "<https://h/x?conditions=id in (1,2)&page=1>; rel=\"first\", <https://h/x?page=3&ids=4,5>; rel=\"next\", <https://h/x?page=9>; rel=\"last\"",
+            ),
+        );
+        assert_eq!(link(&headers, "next").as_deref(), Some("https://h/x?page=3&ids=4,5"));
+        assert_eq!(link(&headers, "last").as_deref(), Some("https://h/x?page=9"));
+        assert_eq!(link(&headers, "prev"), None);
+    }
+}

@@ -170,3 +170,21 @@ pub(super) fn check(label: &RequestLabel, reply: Reply) -> Result<Reply, LiveErr
         _ => LiveError::Vendor { request: label.clone(), status, message },
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn site_is_a_host_or_an_origin() {
+        assert_eq!(origin("api-au.myconnectwise.net").unwrap().as_str(), "https://api-au.myconnectwise.net/");
+        assert_eq!(origin("http://127.0.0.1:8080/").unwrap().as_str(), "http://127.0.0.1:8080/");
+        assert!(
+            origin("https://na.myconnectwise.net/v4_6_release/apis/3.0")
+                .unwrap_err()
+                .to_string()
+                .contains("codebase")
+        );
+        assert!(origin("ftp://example.com").is_err());
+    }
+}
