@@ -204,3 +204,24 @@ fn with_private(private: &str) -> cspctl::live::connectwise::ConnectWiseCredenti
     let [_, public, _, client] = cspctl::sim::SimCredentials::default().connectwise;
     cspctl::live::connectwise::ConnectWiseCredentials::new(&public, private, &client)
 }
+
+#[tokio::test]
+async fn a_create_whose_outcome_cannot_be_checked_says_so() {
+    let closed = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        listener.local_addr().expect("addr")
+    };
+    let settings = cspctl::config::ConnectWiseSettings {
+        site: format!("http://{closed}"),
+        company: "sandbox".into(),
+        codebase: Some("v4_6_release".into()),
+        api_version: None,
+        concurrency: None,
+    };
+    let cw = client_with(&settings, credentials())
+        .with_retry(cspctl::live::http::RetryPolicy { max_attempts: 2, ..quick_retry() });
+    let err = cw.apply(&create(1, 1, 1)).await.expect_err("nothing listens");
+    let text = err.to_string();
+    assert!(text.starts_with("POST /finance/agreements/1/additions: the outcome is unknown"), "{text}");
+    assert!(text.contains("run plan again"), "{text}");
+}

@@ -100,8 +100,17 @@ impl ConnectWise {
                 Err(e) => e,
             };
             tracing::debug!(request = %label, error = %unclear, attempt, "create outcome unclear; re-reading");
-            if let Some(found) = self.find_live(agreement, product).await? {
-                return Ok(found);
+            match self.find_live(agreement, product).await {
+                Ok(Some(found)) => return Ok(found),
+                Ok(None) => {}
+                Err(check_failed) => {
+                    return Err(LiveError::Transport {
+                        request: label,
+                        message: format!(
+                            "the outcome is unknown ({unclear}) and checking whether the addition was created failed                              ({check_failed}); run plan again: it shows whether the addition exists"
+                        ),
+                    });
+                }
             }
             if attempt >= self.retry.max_attempts {
                 return Err(unclear);
