@@ -8,6 +8,9 @@ use chrono::NaiveDate;
 use super::CliError;
 use crate::config::{DistributorSource, PsaConnection, Workspace};
 use crate::live::autotask::{Autotask, AutotaskCredentials, AutotaskOptions, MAX_PER_ENDPOINT};
+use crate::live::connectwise::{
+    CLIENT_ID_VAR, ConnectWise, ConnectWiseCredentials, PRIVATE_KEY_VAR, PUBLIC_KEY_VAR,
+};
 use crate::live::sandbox::Sandbox;
 use crate::live::{Distributor, Psa};
 
@@ -45,7 +48,14 @@ pub fn open(workspace: &Workspace, state_out: Option<&Path>, date: NaiveDate) ->
     };
     let psa: Arc<dyn Psa> = match &workspace.settings.psa {
         PsaConnection::Sandbox => open_sandbox()?,
-        PsaConnection::Connectwise(_) => return Err(CliError::msg("the connectwise PSA is not built yet")),
+        PsaConnection::Connectwise(settings) => {
+            let credentials = ConnectWiseCredentials::from_env().map_err(|e| {
+                CliError::new(&e).hint(format!(
+                    "export {PUBLIC_KEY_VAR}, {PRIVATE_KEY_VAR} and {CLIENT_ID_VAR} (an API member's keys and your clientId)"
+                ))
+            })?;
+            Arc::new(ConnectWise::new(settings, credentials).map_err(|e| CliError::new(&e))?)
+        }
         PsaConnection::Autotask(settings) => {
             let credentials = AutotaskCredentials::from_env(settings.username_env.as_deref())
                 .map_err(|e| CliError::new(&e))?;

@@ -96,6 +96,16 @@ pub struct ConnectWiseSettings {
     pub site: String,
     /// ConnectWise company id (the login company), e.g. `mymsp`.
     pub company: String,
+    /// Codebase such as `v4_6_release`; found through `/login/companyinfo/{company}` when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub codebase: Option<String>,
+    /// API model version sent in `Accept` (default `2026.4`, the version cspctl is tested against).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub api_version: Option<String>,
+    /// Agreements whose additions are read at once (default 8).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 1, max = 64))]
+    pub concurrency: Option<usize>,
 }
 
 /// Autotask settings; credentials come from `CSPCTL_AT_INTEGRATION_CODE`, `CSPCTL_AT_USERNAME`
