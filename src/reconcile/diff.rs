@@ -52,7 +52,10 @@ pub(super) fn diff(desired: &Desired, psa: &PsaIndex, today: NaiveDate, findings
     for key in keys {
         let existing = owned.get(&key).map(Vec::as_slice).unwrap_or_default();
         let target = desired.targets.get(&key);
-        let Some(owner) = desired.agreements.get(&key.0) else { continue };
+        let Some(agreement_owner) = desired.agreements.get(&key.0) else { continue };
+        // Two clients may share an agreement: the client whose licences make the target decides
+        // its policies, on create and on every later plan alike.
+        let owner = target.map_or(agreement_owner, |t| &t.owner);
         let Some(product) = target.map(|t| t.product).or_else(|| psa.product_ids.get(&key.1).copied()) else {
             continue;
         };

@@ -15,6 +15,7 @@ use cspctl::model::{
 use cspctl::reconcile::plan;
 use cspctl::render::{RenderOptions, json, text};
 use proptest::prelude::*;
+use proptest::test_runner::RngSeed;
 
 const CODES: [&str; 5] = [
     "P1Y:CFQ7TTC0LCHC:0002:1:",
@@ -214,7 +215,13 @@ fn world() -> impl Strategy<Value = World> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 512, failure_persistence: None, ..ProptestConfig::default() })]
+    // A fixed seed keeps CI repeatable; PROPTEST_CASES / PROPTEST_RNG_SEED explore further.
+    #![proptest_config(ProptestConfig {
+        cases: std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(512),
+        rng_seed: std::env::var("PROPTEST_RNG_SEED").ok().and_then(|v| v.parse().ok()).map_or(RngSeed::Fixed(0x00C5_9C71), RngSeed::Fixed),
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    })]
 
     /// Applying a plan and planning again gives no changes: apply converges in one step.
     #[test]
