@@ -6,3 +6,6 @@ mod export_file;
 
 #[path = "dickerdata/export.rs"]
 mod export;
+
+#[path = "dickerdata/api.rs"]
+mod api;
