@@ -90,12 +90,21 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
-fn failed(status: StatusCode, message: &str) -> Response {
-    (status, Json(json!({ "Status": "Failed", "Message": message }))).into_response()
+/// A refused call: its status and Dicker Data style `{Status, Message}` body.
+struct Refused(StatusCode, String);
+
+impl IntoResponse for Refused {
+    fn into_response(self) -> Response {
+        (self.0, Json(json!({ "Status": "Failed", "Message": self.1 }))).into_response()
+    }
 }
 
-fn bad_json(e: JsonRejection) -> Response {
-    failed(StatusCode::BAD_REQUEST, &format!("The request is invalid: {}", e.body_text()))
+fn failed(status: StatusCode, message: &str) -> Response {
+    Refused(status, message.to_string()).into_response()
+}
+
+fn bad_json(e: JsonRejection) -> Refused {
+    Refused(StatusCode::BAD_REQUEST, format!("The request is invalid: {}", e.body_text()))
 }
 
 #[derive(Deserialize)]
@@ -110,7 +119,7 @@ struct KeyRequest {
 async fn access_key(State(d): Shared, body: Result<Json<KeyRequest>, JsonRejection>) -> Response {
     let Json(request) = match body {
         Ok(b) => b,
-        Err(e) => return bad_json(e),
+        Err(e) => return bad_json(e).into_response(),
     };
     if uuid::Uuid::parse_str(&request.transaction_id).is_err() {
         return failed(StatusCode::BAD_REQUEST, "TransactionID must be a GUID");
@@ -139,8 +148,8 @@ async fn access_key(State(d): Shared, body: Result<Json<KeyRequest>, JsonRejecti
 }
 
 /// Accepts a call carrying the access token and a live key; spends one use of the key.
-fn authorise(d: &Dialect, token: &str, key: &str) -> Result<(), Response> {
-    let refuse = || failed(StatusCode::UNAUTHORIZED, "AccessKey is invalid or expired");
+fn authorise(d: &Dialect, token: &str, key: &str) -> Result<(), Refused> {
+    let refuse = || Refused(StatusCode::UNAUTHORIZED, "AccessKey is invalid or expired".into());
     if token != d.shared.credentials.dicker_data[1] {
         return Err(refuse());
     }
@@ -185,10 +194,10 @@ fn page<T: Serialize + Clone>(all: &[T], request: &PageRequest<HeaderIn>) -> Res
 fn checked(
     d: &Dialect,
     body: Result<Json<PageRequest<HeaderIn>>, JsonRejection>,
-) -> Result<PageRequest<HeaderIn>, Response> {
+) -> Result<PageRequest<HeaderIn>, Refused> {
     let Json(request) = body.map_err(bad_json)?;
     if uuid::Uuid::parse_str(&request.request_header.transaction_id).is_err() {
-        return Err(failed(StatusCode::BAD_REQUEST, "RequestHeader.TransactionID must be a GUID"));
+        return Err(Refused(StatusCode::BAD_REQUEST, "RequestHeader.TransactionID must be a GUID".into()));
     }
     authorise(d, &request.request_header.token, &request.request_header.access_key)?;
     Ok(request)
@@ -201,7 +210,7 @@ fn customer_number(index: usize) -> String {
 async fn customers(State(d): Shared, body: Result<Json<PageRequest<HeaderIn>>, JsonRejection>) -> Response {
     let request = match checked(&d, body) {
         Ok(r) => r,
-        Err(refused) => return refused,
+        Err(refused) => return refused.into_response(),
     };
     let all: Vec<CustomerRecord> = d
         .shared
@@ -225,7 +234,7 @@ async fn subscriptions(
 ) -> Response {
     let request = match checked(&d, body) {
         Ok(r) => r,
-        Err(refused) => return refused,
+        Err(refused) => return refused.into_response(),
     };
     let all: Vec<SubscriptionRecord> = {
         let state = d.shared.lock_state();
@@ -287,7 +296,7 @@ async fn pricing(State(d): Shared, RawQuery(query): RawQuery) -> Response {
         return failed(StatusCode::BAD_REQUEST, "pricingRequest.messageID must be a GUID");
     }
     if let Err(refused) = authorise(&d, one("pricingRequest.token"), one("pricingRequest.accessKey")) {
-        return refused;
+        return refused.into_response();
     }
     let results: Vec<serde_json::Value> = pairs
         .iter()
@@ -314,10 +323,10 @@ struct PartIn {
 async fn get_price(State(d): Shared, body: Result<Json<GetPriceIn>, JsonRejection>) -> Response {
     let Json(request) = match body {
         Ok(b) => b,
-        Err(e) => return bad_json(e),
+        Err(e) => return bad_json(e).into_response(),
     };
     if let Err(refused) = authorise(&d, &request.request_header.token, &request.request_header.access_key) {
-        return refused;
+        return refused.into_response();
     }
     let results: Vec<serde_json::Value> =
         request.products.iter().filter_map(|p| priced(&d, &p.part_number)).collect();
