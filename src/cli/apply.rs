@@ -1,13 +1,113 @@
-use super::{CliError, ExitStatus, Printer, WorkspaceArg};
+use std::io::{BufRead, Write as _};
+use std::path::PathBuf;
+
+use super::plan::{PlanOptions, prepare, render_plan};
+use super::{CliError, ExitStatus, Format, Printer};
+use crate::apply::{ActionError, AuditLog};
+use crate::reconcile::{Action, ActionKind};
 
 /// Arguments of `cspctl apply`.
 #[derive(Debug, clap::Args)]
 pub struct ApplyArgs {
     #[command(flatten)]
-    workspace: WorkspaceArg,
+    options: PlanOptions,
+    /// Apply without asking (required when not at a terminal, e.g. in CI).
+    #[arg(long)]
+    auto_approve: bool,
+    /// Writes in flight at once.
+    #[arg(long, default_value_t = 4)]
+    concurrency: usize,
+    /// Append one JSON line per write to this file.
+    #[arg(long, value_name = "FILE")]
+    audit_log: Option<PathBuf>,
 }
 
-/// `cspctl apply` (not built yet).
-pub async fn run(_args: &ApplyArgs, _printer: &Printer) -> Result<ExitStatus, CliError> {
-    Err(CliError::msg("apply is not built yet"))
+/// `cspctl apply`: plan, show, confirm, write, report each outcome.
+pub async fn run(args: &ApplyArgs, printer: &Printer) -> Result<ExitStatus, CliError> {
+    let (_, live, plan) = prepare(&args.options, printer).await?;
+    let json = args.options.format == Format::Json;
+    // JSON gets one document: the plan alone, or the plan with the outcomes once applied.
+    if !json || !plan.errors.is_empty() || !plan.has_changes() || !args.auto_approve {
+        printer.out(&render_plan(&plan, args.options.format, printer));
+    }
+    if !plan.errors.is_empty() {
+        return Err(CliError::msg("the plan has errors; nothing was applied")
+            .hint("fix the errors listed above and run again"));
+    }
+    if args.options.strict && !plan.warnings.is_empty() {
+        return Err(CliError::msg("the plan has warnings and --strict is set; nothing was applied"));
+    }
+    if !plan.has_changes() {
+        return Ok(ExitStatus::Success);
+    }
+    if !args.auto_approve {
+        if !printer.interactive {
+            return Err(CliError::msg("refusing to apply without confirmation: not at a terminal")
+                .hint("review the plan, then run again with --auto-approve"));
+        }
+        if !confirm(plan.actions.len())? {
+            printer.status("Apply cancelled; nothing was changed.");
+            return Ok(ExitStatus::Failure);
+        }
+    }
+    let mut audit = match &args.audit_log {
+        Some(path) => {
+            Some(AuditLog::open(path).map_err(|e| CliError::msg(format!("{}: {e}", path.display())))?)
+        }
+        None => None,
+    };
+    let outcomes = crate::apply::execute(&plan, live.psa.as_ref(), args.concurrency, |action, result| {
+        if let Some(log) = audit.as_mut()
+            && let Err(e) = log.record(action, result)
+        {
+            printer.status(&format!("warning: audit log not written: {e}"));
+        }
+        if !json {
+            printer.status(&outcome_line(action, result));
+        }
+    })
+    .await;
+    let failed = outcomes.iter().filter(|o| o.result.is_err()).count();
+    let applied = outcomes.len() - failed;
+    if json {
+        let lines: Vec<serde_json::Value> = outcomes
+            .iter()
+            .map(|o| match &o.result {
+                Ok(a) => serde_json::json!({ "kind": o.action.kind, "client": o.action.client, "agreement": o.action.agreement, "product": o.action.product, "status": "applied", "addition": a.addition }),
+                Err(e) => serde_json::json!({ "kind": o.action.kind, "client": o.action.client, "agreement": o.action.agreement, "product": o.action.product, "status": if matches!(e, ActionError::Skipped) { "skipped" } else { "failed" }, "error": e.to_string() }),
+            })
+            .collect();
+        let report = serde_json::json!({ "plan": crate::render::json_value(&plan), "outcomes": lines });
+        printer.out(&format!("{}\n", serde_json::to_string_pretty(&report).unwrap_or_default()));
+    }
+    printer.status(&format!("Apply complete: {applied} applied, {failed} failed."));
+    if failed > 0 {
+        return Err(CliError::msg(format!("{failed} of {} action(s) were not applied", outcomes.len()))
+            .hint("run `cspctl plan` to see what is left; a new apply finishes it"));
+    }
+    Ok(ExitStatus::Success)
+}
+
+fn outcome_line(action: &Action, result: &Result<crate::model::Applied, ActionError>) -> String {
+    let what = format!("{} / {} / {}", action.client_name, action.agreement, action.product);
+    match result {
+        Ok(applied) => {
+            let verb = match action.kind {
+                ActionKind::Create => "created",
+                ActionKind::Update => "updated",
+                ActionKind::Cancel => "cancelled",
+            };
+            format!("  ok      {verb} {what} (addition {})", applied.addition)
+        }
+        Err(ActionError::Skipped) => format!("  skipped {what}: an earlier error stopped the apply"),
+        Err(e) => format!("  FAILED  {what}: {e}"),
+    }
+}
+
+fn confirm(count: usize) -> Result<bool, CliError> {
+    eprint!("Apply these {count} change(s)? Only 'yes' is accepted: ");
+    let _ = std::io::stderr().flush();
+    let mut answer = String::new();
+    std::io::stdin().lock().read_line(&mut answer).map_err(|e| CliError::new(&e))?;
+    Ok(answer.trim() == "yes")
 }

@@ -2,7 +2,6 @@
 //! own file; this one dispatches and turns errors into messages and exit codes.
 
 mod apply;
-#[allow(dead_code)]
 mod connect;
 mod output;
 mod plan;

@@ -7,14 +7,30 @@ pub struct ValidateArgs {
     workspace: WorkspaceArg,
 }
 
-/// `cspctl validate`: load and check the workspace without touching the network.
+/// `cspctl validate`: load and check the workspace without touching the network. Prints a
+/// one-line summary when valid, or every problem (with snippets) and exits 1.
 pub fn run(args: &ValidateArgs, printer: &Printer) -> Result<ExitStatus, CliError> {
-    let workspace = super::plan::load_workspace(&args.workspace.dir)?;
-    printer.out(&format!(
-        "{}: valid ({} products, {} clients)\n",
-        args.workspace.dir.display(),
-        workspace.products.len(),
-        workspace.clients.len()
-    ));
-    Ok(ExitStatus::Success)
+    let dir = &args.workspace.dir;
+    match crate::config::load(dir) {
+        Ok(workspace) => {
+            let (products, clients) = (workspace.products.len(), workspace.clients.len());
+            printer.out(&format!(
+                "{}: valid ({products} product{}, {clients} client{})\n",
+                dir.display(),
+                if products == 1 { "" } else { "s" },
+                if clients == 1 { "" } else { "s" },
+            ));
+            Ok(ExitStatus::Success)
+        }
+        Err(errors) => {
+            printer.status(&errors.render(printer.color));
+            let count = errors.0.len();
+            printer.status(&format!(
+                "\n{}: invalid ({count} problem{})",
+                dir.display(),
+                if count == 1 { "" } else { "s" }
+            ));
+            Ok(ExitStatus::Failure)
+        }
+    }
 }

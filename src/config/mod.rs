@@ -1,12 +1,19 @@
 //! Desired state: the YAML workspace, its schema, and loading it with errors that point at
 //! file, line and column.
 
+mod checks;
+mod diagnostic;
 mod document;
 mod load;
+mod located;
+mod schema_check;
+mod secrets;
 mod workspace;
 
+pub use diagnostic::{ConfigErrors, Diagnostic, Mark, SourceFile};
 pub use document::*;
-pub use load::{ConfigErrors, Diagnostic, load};
+pub use load::{SETTINGS_FILE, load};
+pub use located::Pos;
 pub use workspace::{Settings, Workspace};
 
 /// The JSON Schema of every workspace file, as committed in `schema/cspctl.schema.json`.

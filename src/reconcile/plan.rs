@@ -16,8 +16,9 @@ pub struct Plan {
     pub warnings: Vec<Finding>,
     /// Additions on managed agreements that cspctl does not own (shown with `--verbose`).
     pub unmanaged: Vec<UnmanagedAddition>,
-    /// Owned additions that existed before any write by cspctl and are now managed by rule.
-    pub adopted: usize,
+    /// Active additions cspctl owns by rule (DESIGN §3): on the first run over an existing PSA
+    /// these are the ones it adopts, so the number is shown rather than a surprise.
+    pub managed: usize,
 }
 
 /// One change to one addition, with the context a reviewer needs.

@@ -1,0 +1,45 @@
+use std::fs::{File, OpenOptions};
+use std::io::Write as _;
+use std::path::Path;
+
+use serde_json::json;
+
+use super::ActionError;
+use crate::model::Applied;
+use crate::reconcile::Action;
+
+/// An append-only JSON-lines record of every write attempted: the trail an MSP keeps of what
+/// cspctl changed in its billing, and when.
+pub struct AuditLog {
+    file: File,
+}
+
+impl AuditLog {
+    /// Opens (or creates) `path` for appending.
+    pub fn open(path: &Path) -> std::io::Result<Self> {
+        Ok(AuditLog { file: OpenOptions::new().create(true).append(true).open(path)? })
+    }
+
+    /// Appends one line for one action's outcome.
+    pub fn record(&mut self, action: &Action, result: &Result<Applied, ActionError>) -> std::io::Result<()> {
+        let (status, detail) = match result {
+            Ok(applied) => {
+                ("applied", json!({ "addition": applied.addition, "fingerprint": applied.fingerprint }))
+            }
+            Err(ActionError::Skipped) => ("skipped", json!(null)),
+            Err(e) => ("failed", json!(e.to_string())),
+        };
+        let line = json!({
+            "time": chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+            "status": status,
+            "kind": action.kind,
+            "client": action.client,
+            "company": action.company,
+            "agreement": action.agreement,
+            "product": action.product,
+            "write": action.write,
+            "result": detail,
+        });
+        writeln!(self.file, "{line}")
+    }
+}

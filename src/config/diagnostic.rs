@@ -1,0 +1,211 @@
+//! Problems in a workspace, each pointing at `file:line:col` with a snippet of the YAML, in the
+//! style of rustc and cargo-deny. Rendering uses `annotate-snippets` (the renderer rustc's
+//! style comes from) on source text whose secrets have already been masked.
+
+use std::fmt;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use annotate_snippets::{AnnotationKind, Group, Level, Origin, Renderer, Snippet};
+
+use super::located::Pos;
+
+/// A workspace file's text as diagnostics may show it: secrets already replaced by `*`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourceFile {
+    /// Path as the user gave it (workspace directory joined with the file's relative path).
+    pub path: PathBuf,
+    /// The text, secrets masked.
+    pub text: Arc<str>,
+}
+
+impl SourceFile {
+    /// Wraps a file's text, replacing each byte range in `masks` with `*` (byte length kept, so
+    /// every offset the parser reported stays valid).
+    pub fn new(path: PathBuf, text: &str, masks: &[Range<usize>]) -> Self {
+        let mut masked = text.to_string();
+        for range in masks {
+            if let Some(secret) = text.get(range.clone()) {
+                // Newlines stay so line numbers of a masked block scalar do not move.
+                let stars: String = secret
+                    .chars()
+                    .map(|c| if c == '\n' { "\n".to_string() } else { "*".repeat(c.len_utf8()) })
+                    .collect();
+                masked.replace_range(range.clone(), &stars);
+            }
+        }
+        SourceFile { path, text: masked.into() }
+    }
+
+    /// A place in this file with a short label under the caret.
+    pub fn mark(&self, at: Pos, label: impl Into<String>) -> Mark {
+        Mark { file: self.path.clone(), at, label: label.into(), source: Some(self.text.clone()) }
+    }
+}
+
+/// A labelled place in a file; the source travels with it so rendering needs no I/O.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Mark {
+    /// The file.
+    pub file: PathBuf,
+    /// Where in it; unknown positions render as just the path.
+    pub at: Pos,
+    /// Text under the caret.
+    pub label: String,
+    source: Option<Arc<str>>,
+}
+
+impl Mark {
+    /// A whole file, without a position (a missing or unreadable file).
+    pub fn file(path: &Path) -> Self {
+        Mark { file: path.to_path_buf(), at: Pos::default(), label: String::new(), source: None }
+    }
+}
+
+/// One problem in the YAML, pointing at where it is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Diagnostic {
+    /// File, as given (workspace directory joined with the relative path).
+    pub file: PathBuf,
+    /// 1-based line, when known.
+    pub line: Option<usize>,
+    /// 1-based column, when known.
+    pub column: Option<usize>,
+    /// What is wrong and what was expected.
+    pub message: String,
+    /// Where it is, with the label shown under the caret.
+    pub primary: Mark,
+    /// Other places involved (the first definition of a duplicate, ...).
+    pub related: Vec<Mark>,
+    /// What to do about it.
+    pub help: Option<String>,
+}
+
+impl Diagnostic {
+    /// A problem at `primary`.
+    pub fn new(primary: Mark, message: impl Into<String>) -> Self {
+        let known = primary.at.is_known();
+        Diagnostic {
+            file: primary.file.clone(),
+            line: known.then_some(primary.at.line),
+            column: known.then_some(primary.at.column),
+            message: message.into(),
+            primary,
+            related: Vec::new(),
+            help: None,
+        }
+    }
+
+    /// Adds another place involved in the problem.
+    pub fn related(mut self, mark: Mark) -> Self {
+        self.related.push(mark);
+        self
+    }
+
+    /// Adds a `help:` line.
+    pub fn help(mut self, help: impl Into<String>) -> Self {
+        self.help = Some(help.into());
+        self
+    }
+
+    /// Renders the diagnostic with its snippets; `color` adds ANSI styles.
+    pub fn render(&self, color: bool) -> String {
+        let renderer = if color { Renderer::styled() } else { Renderer::plain() };
+        let marks: Vec<&Mark> = std::iter::once(&self.primary).chain(&self.related).collect();
+        let paths: Vec<String> = marks.iter().map(|m| m.file.display().to_string()).collect();
+        let mut group = Group::with_title(Level::ERROR.primary_title(self.message.as_str()));
+        for (i, mark) in marks.iter().enumerate() {
+            let kind = if i == 0 { AnnotationKind::Primary } else { AnnotationKind::Context };
+            group = match snippet_of(mark, &paths[i], kind) {
+                Element::Snippet(s) => group.element(s),
+                Element::Origin(o) => group.element(o),
+            };
+        }
+        if let Some(help) = &self.help {
+            group = group.element(Level::HELP.message(help.as_str()));
+        }
+        renderer.render(&[group]).to_string()
+    }
+}
+
+enum Element<'a> {
+    Snippet(Snippet<'a, annotate_snippets::Annotation<'a>>),
+    Origin(Origin<'a>),
+}
+
+/// A few lines around the mark (one before, one after), with the mark's token underlined.
+fn snippet_of<'a>(mark: &'a Mark, path: &'a str, kind: AnnotationKind) -> Element<'a> {
+    let Some(source) = mark.source.as_deref().filter(|_| mark.at.is_known()) else {
+        return Element::Origin(Origin::path(path));
+    };
+    let line_starts: Vec<usize> =
+        std::iter::once(0).chain(source.match_indices('\n').map(|(i, _)| i + 1)).collect();
+    let line_index = mark.at.line.saturating_sub(1).min(line_starts.len().saturating_sub(1));
+    let line_start = line_starts[line_index];
+    let line_end = source[line_start..].find('\n').map_or(source.len(), |i| line_start + i);
+    let offset =
+        mark.at.offset.filter(|o| (line_start..=line_end).contains(o)).unwrap_or_else(|| {
+            char_column_offset(&source[line_start..line_end], mark.at.column) + line_start
+        });
+    let token_end = mark
+        .at
+        .len
+        .filter(|l| *l > 0)
+        .map(|l| (offset + l).min(line_end))
+        .unwrap_or_else(|| token_end(source, offset, line_end));
+    let first = line_index.saturating_sub(1);
+    let last = (line_index + 1).min(line_starts.len() - 1);
+    let excerpt_start = line_starts[first];
+    let excerpt_end = source[line_starts[last]..].find('\n').map_or(source.len(), |i| line_starts[last] + i);
+    let excerpt = source[excerpt_start..excerpt_end].trim_end_matches('\r');
+    let span = (offset - excerpt_start)..(token_end - excerpt_start).min(excerpt.len());
+    let annotation =
+        kind.span(span).label(if mark.label.is_empty() { None } else { Some(mark.label.as_str()) });
+    Element::Snippet(
+        Snippet::source(excerpt).line_start(first + 1).path(path).fold(false).annotation(annotation),
+    )
+}
+
+fn char_column_offset(line: &str, column: usize) -> usize {
+    line.char_indices().nth(column.saturating_sub(1)).map_or(line.len(), |(i, _)| i)
+}
+
+/// Without a length from the parser: the rest of the scalar token, up to `:` + space, `,`,
+/// `}` or `]`, or the end of the line.
+fn token_end(source: &str, offset: usize, line_end: usize) -> usize {
+    let rest = &source[offset.min(line_end)..line_end];
+    let mut end = rest.len();
+    for (i, c) in rest.char_indices() {
+        let next = rest[i + c.len_utf8()..].chars().next();
+        if matches!(c, ',' | '}' | ']' | '#') || (c == ':' && next.is_none_or(char::is_whitespace)) {
+            end = i;
+            break;
+        }
+    }
+    let end = offset + rest[..end].trim_end().len();
+    if end == offset { (offset + rest.chars().next().map_or(0, char::len_utf8)).min(line_end) } else { end }
+}
+
+impl fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.render(false).trim_end())
+    }
+}
+
+/// Every problem found while loading, so one run shows them all.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub struct ConfigErrors(pub Vec<Diagnostic>);
+
+impl ConfigErrors {
+    /// All diagnostics rendered with snippets, separated by blank lines.
+    pub fn render(&self, color: bool) -> String {
+        self.0.iter().map(|d| d.render(color).trim_end().to_string()).collect::<Vec<_>>().join("\n\n")
+    }
+}
+
+impl fmt::Display for ConfigErrors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.render(false))
+    }
+}

@@ -1,0 +1,246 @@
+//! Step two of a plan: compare what each (agreement, product) should bill with the additions
+//! cspctl owns there, and decide create / update / cancel.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use chrono::NaiveDate;
+use serde_json::{Value, json};
+
+use super::desired::{Desired, Owner, Target};
+use super::findings::Findings;
+use super::index::PsaIndex;
+use super::{Action, ActionKind, FieldChange, UnmanagedAddition};
+use crate::config::{OnLicenceRemoved, PriceUpdate, SyncDescription};
+use crate::model::{Addition, Product, PsaId, Write};
+
+/// The result of the diff before sorting.
+pub(super) struct Diff {
+    pub actions: Vec<Action>,
+    pub unmanaged: Vec<UnmanagedAddition>,
+    pub managed: usize,
+}
+
+pub(super) fn diff(desired: &Desired, psa: &PsaIndex, today: NaiveDate, findings: &mut Findings) -> Diff {
+    let mut owned: BTreeMap<(PsaId, PsaId), Vec<&Addition>> = BTreeMap::new();
+    let mut unmanaged = Vec::new();
+    for (agreement_id, owner) in &desired.agreements {
+        for addition in psa.additions.get(agreement_id).into_iter().flatten() {
+            if !addition.is_active_on(today) {
+                continue;
+            }
+            if desired.mapped_products.contains_key(&addition.product) {
+                owned.entry((*agreement_id, addition.product)).or_default().push(addition);
+            } else {
+                unmanaged.push(UnmanagedAddition {
+                    agreement: owner.agreement.name.clone(),
+                    product: psa
+                        .product_ids
+                        .get(&addition.product)
+                        .map_or_else(|| format!("#{}", addition.product), |p| p.identifier.clone()),
+                    addition: addition.id,
+                    quantity: addition.quantity,
+                });
+            }
+        }
+    }
+    let managed = owned.values().map(Vec::len).sum();
+
+    let keys: BTreeSet<(PsaId, PsaId)> = desired.targets.keys().chain(owned.keys()).copied().collect();
+    let mut actions = Vec::new();
+    for key in keys {
+        let existing = owned.get(&key).map(Vec::as_slice).unwrap_or_default();
+        let target = desired.targets.get(&key);
+        let Some(owner) = desired.agreements.get(&key.0) else { continue };
+        let Some(product) = target.map(|t| t.product).or_else(|| psa.product_ids.get(&key.1).copied()) else {
+            continue;
+        };
+        let action = match existing {
+            [] => target.and_then(|t| create(t, today)),
+            [addition] => change(target, owner, product, addition, today),
+            many => {
+                let ids: Vec<String> = many.iter().map(|a| a.id.to_string()).collect();
+                findings.error(
+                    "ambiguous_additions",
+                    Some(&owner.client.dicker_data),
+                    format!(
+                        "agreement \"{}\" has {} active additions of `{}` (ids {}); cspctl touches none of them until one remains",
+                        owner.agreement.name,
+                        many.len(),
+                        product.identifier,
+                        ids.join(", ")
+                    ),
+                );
+                None
+            }
+        };
+        let Some(action) = action else { continue };
+        if !in_window(owner, today) {
+            findings.error(
+                "outside_agreement_window",
+                Some(&owner.client.dicker_data),
+                format!(
+                    "agreement \"{}\" runs {} to {}; a change effective {today} would be rejected, so `{}` is not planned (extend the agreement or fix its dates)",
+                    owner.agreement.name,
+                    owner.agreement.start_date.map_or("(open)".into(), |d| d.to_string()),
+                    owner.agreement.end_date.map_or("(open)".into(), |d| d.to_string()),
+                    product.identifier
+                ),
+            );
+            continue;
+        }
+        let mappings = desired.mapped_products.get(&key.1).cloned().unwrap_or_default();
+        let mappings = target.map_or(mappings, |t| t.mappings.clone());
+        actions.push(Action {
+            kind: action.kind,
+            client: owner.client.dicker_data.clone(),
+            client_name: owner.client_name.clone(),
+            company: owner.company.identifier.clone(),
+            agreement: owner.agreement.name.clone(),
+            product: product.identifier.clone(),
+            mappings: mappings.into_iter().map(str::to_string).collect(),
+            addition: existing.first().map(|a| a.id),
+            fingerprint: existing.first().map(|a| a.fingerprint.clone()),
+            changes: action.changes,
+            write: action.write,
+        });
+    }
+    Diff { actions, unmanaged, managed }
+}
+
+struct Planned {
+    kind: ActionKind,
+    changes: Vec<FieldChange>,
+    write: Write,
+}
+
+fn create(target: &Target, today: NaiveDate) -> Option<Planned> {
+    if target.quantity == 0 {
+        return None;
+    }
+    let description = match target.owner.sync {
+        SyncDescription::AlwaysOff => None,
+        SyncDescription::AlwaysOn | SyncDescription::OnCreate => target.description.clone(),
+    };
+    let unit_price = target.price.unit_price.or(target.product.unit_price);
+    let mut changes = vec![field("quantity", None, Some(json!(target.quantity)))];
+    if let Some(d) = &description {
+        changes.push(field("description", None, Some(json!(d))));
+    }
+    if let Some(p) = unit_price {
+        changes.push(field("unit_price", None, Some(json!(p))));
+    }
+    Some(Planned {
+        kind: ActionKind::Create,
+        changes,
+        write: Write::Create {
+            agreement: target.owner.agreement.id,
+            product: target.product.id,
+            quantity: target.quantity,
+            description,
+            unit_price,
+            unit_cost: target.product.unit_cost,
+            effective_date: today,
+        },
+    })
+}
+
+fn change(
+    target: Option<&Target>,
+    owner: &Owner,
+    product: &Product,
+    addition: &Addition,
+    today: NaiveDate,
+) -> Option<Planned> {
+    let quantity = target.map_or(0, |t| t.quantity);
+    if quantity == 0 {
+        return match owner.on_removed {
+            OnLicenceRemoved::Keep => None,
+            OnLicenceRemoved::SetZero => update(addition, today, Some(0), None, None),
+            OnLicenceRemoved::Cancel => Some(Planned {
+                kind: ActionKind::Cancel,
+                changes: vec![field("cancelled_date", None, Some(json!(today)))],
+                write: Write::Cancel {
+                    addition: addition.id,
+                    agreement: addition.agreement,
+                    product: addition.product,
+                    expected: addition.fingerprint.clone(),
+                    from_quantity: addition.quantity,
+                    cancelled_date: today,
+                },
+            }),
+        };
+    }
+    let target = target?;
+    let new_quantity = (!same(addition.quantity, f64::from(quantity))).then_some(quantity);
+    let new_description = match owner.sync {
+        SyncDescription::AlwaysOn => {
+            target.description.clone().filter(|d| addition.description.as_deref() != Some(d.as_str()))
+        }
+        SyncDescription::AlwaysOff | SyncDescription::OnCreate => None,
+    };
+    let new_price = match target.price.update {
+        PriceUpdate::Leave => None,
+        PriceUpdate::Sync => target
+            .price
+            .unit_price
+            .or(product.unit_price)
+            .filter(|p| !addition.unit_price.is_some_and(|q| same(*p, q))),
+    };
+    update(addition, today, new_quantity, new_description, new_price)
+}
+
+fn update(
+    addition: &Addition,
+    today: NaiveDate,
+    quantity: Option<u32>,
+    description: Option<String>,
+    unit_price: Option<f64>,
+) -> Option<Planned> {
+    let quantity = quantity.filter(|q| !same(addition.quantity, f64::from(*q)));
+    if quantity.is_none() && description.is_none() && unit_price.is_none() {
+        return None;
+    }
+    let mut changes = Vec::new();
+    if let Some(q) = quantity {
+        changes.push(field("quantity", Some(number(addition.quantity)), Some(json!(q))));
+    }
+    if let Some(d) = &description {
+        changes.push(field("description", addition.description.as_ref().map(|d| json!(d)), Some(json!(d))));
+    }
+    if let Some(p) = unit_price {
+        changes.push(field("unit_price", addition.unit_price.map(|p| json!(p)), Some(json!(p))));
+    }
+    Some(Planned {
+        kind: ActionKind::Update,
+        changes,
+        write: Write::Update {
+            addition: addition.id,
+            agreement: addition.agreement,
+            product: addition.product,
+            expected: addition.fingerprint.clone(),
+            from_quantity: addition.quantity,
+            quantity,
+            description,
+            unit_price,
+            effective_date: today,
+        },
+    })
+}
+
+fn in_window(owner: &Owner, today: NaiveDate) -> bool {
+    owner.agreement.start_date.is_none_or(|d| d <= today)
+        && owner.agreement.end_date.is_none_or(|d| d >= today)
+}
+
+fn field(name: &str, before: Option<Value>, after: Option<Value>) -> FieldChange {
+    FieldChange { field: name.to_string(), before, after }
+}
+
+/// A quantity as JSON: whole numbers without a fraction.
+fn number(q: f64) -> Value {
+    if q.fract() == 0.0 && q.abs() < 1e15 { json!(q as i64) } else { json!(q) }
+}
+
+fn same(a: f64, b: f64) -> bool {
+    (a - b).abs() < 1e-9
+}

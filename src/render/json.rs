@@ -1,0 +1,53 @@
+use serde::Serialize;
+
+use crate::reconcile::{Action, ActionKind, FORMAT_VERSION, Finding, Plan, UnmanagedAddition};
+
+/// The JSON document `--format json` prints; its shape is documented in README and only
+/// changes with `format_version`.
+#[derive(Serialize)]
+struct PlanDocument<'a> {
+    format_version: u32,
+    summary: Summary,
+    actions: &'a [Action],
+    errors: &'a [Finding],
+    warnings: &'a [Finding],
+    unmanaged: &'a [UnmanagedAddition],
+}
+
+#[derive(Serialize)]
+struct Summary {
+    create: usize,
+    update: usize,
+    cancel: usize,
+    warnings: usize,
+    errors: usize,
+    managed: usize,
+}
+
+/// The plan as pretty JSON with a trailing newline.
+pub fn json(plan: &Plan) -> String {
+    let mut text =
+        serde_json::to_string_pretty(&json_value(plan)).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"));
+    text.push('\n');
+    text
+}
+
+/// The plan document as a JSON value, for outputs that embed it (apply's report).
+pub fn json_value(plan: &Plan) -> serde_json::Value {
+    let doc = PlanDocument {
+        format_version: FORMAT_VERSION,
+        summary: Summary {
+            create: plan.count(ActionKind::Create),
+            update: plan.count(ActionKind::Update),
+            cancel: plan.count(ActionKind::Cancel),
+            warnings: plan.warnings.len(),
+            errors: plan.errors.len(),
+            managed: plan.managed,
+        },
+        actions: &plan.actions,
+        errors: &plan.errors,
+        warnings: &plan.warnings,
+        unmanaged: &plan.unmanaged,
+    };
+    serde_json::to_value(&doc).unwrap_or_default()
+}

@@ -1,0 +1,7 @@
+//! CLI tests: one binary (built once) that runs `cspctl` on temporary workspaces and snapshots
+//! exit code, stdout and stderr together.
+
+mod apply;
+mod plan;
+mod support;
+mod validate;
