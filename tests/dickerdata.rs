@@ -9,3 +9,6 @@ mod export;
 
 #[path = "dickerdata/api.rs"]
 mod api;
+
+#[path = "dickerdata/example.rs"]
+mod example;

@@ -203,3 +203,25 @@ pub fn many_lines(n: usize) -> Vec<Vec<String>> {
         })
         .collect()
 }
+
+/// The shipped example's export (`examples/export/annuity-information.xlsx`): five invented
+/// tenants, two subscriptions of one code, a suspended line and an Azure plan line.
+pub fn example_lines() -> Vec<Vec<String>> {
+    const KOOKABURRA: (&str, &str) = ("3F9A1C02", "KOOKABURRA ARCHITECTS PTY LTD");
+    const WATTLE: (&str, &str) = ("8B22E47D", "WATTLE CREEK VETERINARY CLINIC");
+    const SALTBUSH: (&str, &str) = ("C41D0E9B", "SALTBUSH LOGISTICS PTY LTD");
+    const IRONBARK: (&str, &str) = ("5E07A3F1", "IRONBARK LEGAL");
+    const MULGA: (&str, &str) = ("91AC6B30", "MULGA STREET BAKERY");
+    vec![
+        line(KOOKABURRA.0, KOOKABURRA.1, "1A7E30C1", 0, "18.00", "NCE", "Active"),
+        line(KOOKABURRA.0, KOOKABURRA.1, "1A7E30C2", 0, "4.00", "NCE", "Active"),
+        line(KOOKABURRA.0, KOOKABURRA.1, "1A7E30C3", 5, "6.00", "NCE", "Active"),
+        line(WATTLE.0, WATTLE.1, "2C4D6E01", 1, "12.00", "NCE", "Active"),
+        line(WATTLE.0, WATTLE.1, "2C4D6E02", 4, "12.00", "NCE", "Active"),
+        azure_line(WATTLE.0, WATTLE.1, "2C4D6E03"),
+        line(SALTBUSH.0, SALTBUSH.1, "3D5F7A01", 3, "40.00", "NCE", "Active"),
+        line(SALTBUSH.0, SALTBUSH.1, "3D5F7A02", 2, "3.00", "NCE", "Suspended"),
+        line(IRONBARK.0, IRONBARK.1, "4E6A8B01", 0, "9.00", "NCE", "Active"),
+        line(MULGA.0, MULGA.1, "5F7B9C01", 1, "5.00", "NCE", "Active"),
+    ]
+}
