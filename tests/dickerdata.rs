@@ -12,3 +12,6 @@ mod api;
 
 #[path = "dickerdata/example.rs"]
 mod example;
+
+#[path = "dickerdata/cli.rs"]
+mod cli;

@@ -160,6 +160,21 @@ async fn a_key_that_expires_mid_run_is_renewed_exactly_once() {
 }
 
 #[tokio::test]
+async fn a_key_refused_twice_is_an_auth_error() {
+    let sim = start(state(3)).await;
+    set_keys(&sim, serde_json::json!({ "lifetime_uses": 0 })).await;
+    sim.shared.reset_stats();
+    let e = client(&sim, ACCOUNT, TOKEN).snapshot().await.unwrap_err();
+    assert!(
+        matches!(&e, LiveError::Auth { status: 401, request, .. } if request.path == "/api/Cloud/Customers"),
+        "{e}"
+    );
+    assert!(e.to_string().contains("AccessKey is invalid or expired"), "{e}");
+    assert_eq!(count(&sim, KEY), 2, "one renewal, not a loop");
+    assert_eq!(count(&sim, CUSTOMERS), 2);
+}
+
+#[tokio::test]
 async fn a_short_lived_key_is_renewed_before_it_expires() {
     let state = state(30);
     let sim = start(state.clone()).await;

@@ -207,3 +207,48 @@ impl Distributor for DickerDataApi {
         listing::snapshot(self).await
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn reply(status: u16, body: &str) -> Reply {
+        Reply {
+            status: reqwest::StatusCode::from_u16(status).unwrap(),
+            headers: Default::default(),
+            body: bytes::Bytes::from(body.to_string()),
+        }
+    }
+
+    #[test]
+    fn a_refused_key_is_recognised_by_status_or_by_body() {
+        assert!(refused(&reply(401, "")));
+        assert!(refused(&reply(403, "<html>Forbidden</html>")));
+        assert!(refused(&reply(200, r#"{"Status":"Failed","Message":"AccessKey has expired"}"#)));
+        assert!(refused(&reply(200, r#"{"Status":"Error","ErrorDescription":"Invalid access key"}"#)));
+        assert!(!refused(&reply(200, r#"{"Status":"Success","Items":[]}"#)));
+        assert!(!refused(&reply(200, r#"{"Status":"Failed","Message":"PageSize too large"}"#)));
+        assert!(!refused(&reply(500, "AccessKey service invalid")));
+    }
+
+    #[test]
+    fn vendor_messages_prefer_the_message_field() {
+        assert_eq!(vendor_message(&reply(400, r#"{"Status":"Failed","Message":"Bad page"}"#)), "Bad page");
+        assert_eq!(vendor_message(&reply(502, "<html>Bad Gateway</html>")), "<html>Bad Gateway</html>");
+    }
+
+    #[test]
+    fn base_urls_are_checked() {
+        let creds = || DickerDataCredentials::new("a", "b");
+        assert!(DickerDataApi::new(Some("ftp://x"), creds(), ListingSettings::default()).is_err());
+        assert!(DickerDataApi::new(Some("not a url"), creds(), ListingSettings::default()).is_err());
+        assert!(
+            DickerDataApi::new(Some("http://127.0.0.1:1/?k=v"), creds(), ListingSettings::default()).is_err()
+        );
+        let api =
+            DickerDataApi::new(Some("http://127.0.0.1:1/"), creds(), ListingSettings::default()).unwrap();
+        assert_eq!(api.conn.url("/api/AccessKeyRequest"), "http://127.0.0.1:1/api/AccessKeyRequest");
+        let zero = ListingSettings { page_size: 0, ..Default::default() };
+        assert!(DickerDataApi::new(None, creds(), zero).is_err());
+    }
+}
