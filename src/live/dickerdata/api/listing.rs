@@ -273,7 +273,14 @@ async fn read_all<T: DeserializeOwned>(api: &DickerDataApi, path: &str) -> Resul
         let size = page.page_size.filter(|s| *s > 0).unwrap_or(api.listing.page_size) as usize;
         items.extend(page.items);
         let done = match page.total_count {
-            Some(total) => items.len() as u64 >= total || served == 0,
+            Some(total) if served == 0 && (items.len() as u64) < total => {
+                // Never plan from part of a listing.
+                return Err(malformed(
+                    &label,
+                    format!("page {page_number} was empty after {} of {total} items", items.len()),
+                ));
+            }
+            Some(total) => items.len() as u64 >= total,
             None => served < size,
         };
         if done {

@@ -124,12 +124,6 @@ impl Lines {
     }
 
     fn line(&mut self, columns: &Columns, row: u32, cells: &[Value<'_>]) -> Result<(), ExportError> {
-        let cell = |column: Column| -> (Option<usize>, &Value<'_>) {
-            match columns.index(column) {
-                Some(i) => (Some(i), cells.get(i).unwrap_or(&Value::Empty)),
-                None => (None, &Value::Empty),
-            }
-        };
         let fail = |column: Column, problem: String| {
             let index = columns.index(column).unwrap_or_default();
             ExportError::Cell {
@@ -141,7 +135,7 @@ impl Lines {
                 problem,
             }
         };
-        let read = |column: Column| cell(column).1;
+        let read = |column: Column| columns.index(column).and_then(|i| cells.get(i)).unwrap_or(&Value::Empty);
 
         let tenant_id = read(Column::TenantId).required_text().map_err(|e| fail(Column::TenantId, e))?;
         let tenant_name =
