@@ -5,12 +5,16 @@
 //! (credentials, unreachable PSA) stops new writes, so a re-plan sees exactly what was done.
 
 mod audit;
+mod guard;
+mod saved;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use futures::StreamExt;
 
 pub use audit::AuditLog;
+pub use guard::destructive;
+pub use saved::{SavedPlan, SavedPlanError};
 
 use crate::live::{LiveError, Psa};
 use crate::model::Applied;

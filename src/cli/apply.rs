@@ -1,9 +1,9 @@
 use std::io::{BufRead, Write as _};
 use std::path::PathBuf;
 
-use super::plan::{PlanOptions, prepare, render_plan};
+use super::plan::{PlanOptions, Prepared, prepare, render_plan};
 use super::{CliError, ExitStatus, Format, Printer};
-use crate::apply::{ActionError, AuditLog};
+use crate::apply::{ActionError, AuditLog, SavedPlan};
 use crate::reconcile::{Action, ActionKind};
 
 /// Arguments of `cspctl apply`.
@@ -20,14 +20,38 @@ pub struct ApplyArgs {
     /// Append one JSON line per write to this file.
     #[arg(long, value_name = "FILE")]
     audit_log: Option<PathBuf>,
+    /// Apply even when the plan cancels or cuts a large share of what is billed.
+    #[arg(long)]
+    allow_destructive: bool,
 }
 
 /// `cspctl apply`: plan, show, confirm, write, report each outcome.
 pub async fn run(args: &ApplyArgs, printer: &Printer) -> Result<ExitStatus, CliError> {
-    let (_, live, plan) = prepare(&args.options, printer).await?;
+    // `apply FILE` applies a saved plan, and only if a fresh plan is identical to it.
+    let saved = match args.options.workspace.dir.is_file() {
+        true => Some(SavedPlan::read(&args.options.workspace.dir).map_err(|e| CliError::new(&e))?),
+        false => None,
+    };
+    let mut options = args.options.clone();
+    if let Some(saved) = &saved {
+        options.workspace.dir = saved.workspace.clone();
+        options.date = Some(saved.date);
+        options.target = saved.targets.clone();
+    }
+    let Prepared { live, plan, .. } = prepare(&options, printer).await?;
+    if let Some(saved) = &saved {
+        let differences = saved.differences(&plan);
+        if differences > 0 {
+            return Err(CliError::msg(format!(
+                "{} is stale: {differences} action(s) differ from a fresh plan (live state or the workspace changed since it was saved); nothing was applied",
+                args.options.workspace.dir.display()
+            ))
+            .hint("run `cspctl plan --out` again and review the new plan"));
+        }
+    }
     let json = args.options.format == Format::Json;
     // JSON gets one document: the plan alone, or the plan with the outcomes once applied.
-    if !json || !plan.errors.is_empty() || !plan.has_changes() || !args.auto_approve {
+    if !json || !plan.errors.is_empty() || !plan.has_changes() || (!args.auto_approve && saved.is_none()) {
         printer.out(&render_plan(&plan, args.options.format, printer));
     }
     if !plan.errors.is_empty() {
@@ -40,7 +64,14 @@ pub async fn run(args: &ApplyArgs, printer: &Printer) -> Result<ExitStatus, CliE
     if !plan.has_changes() {
         return Ok(ExitStatus::Success);
     }
-    if !args.auto_approve {
+    if !args.allow_destructive
+        && let Some(reason) = crate::apply::destructive(&plan)
+    {
+        return Err(CliError::msg(format!("refusing to apply: the plan looks destructive ({reason}); nothing was applied"))
+            .hint("check the Dicker Data source (an empty or partial export looks like this); if the plan is right, run again with --allow-destructive"));
+    }
+    // A saved plan was reviewed when it was made: applying it asks no question.
+    if !args.auto_approve && saved.is_none() {
         if !printer.interactive {
             return Err(CliError::msg("refusing to apply without confirmation: not at a terminal")
                 .hint("review the plan, then run again with --auto-approve"));

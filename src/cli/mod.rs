@@ -23,6 +23,8 @@ Examples:
   cspctl plan . --format markdown > plan.md       a plan for a pull-request comment
   cspctl plan . --detailed-exitcode --strict      CI check: 2 on changes, 1 on warnings
   cspctl apply . --auto-approve                   make the PSA match (CI after merge)
+  cspctl plan . --out plan.json && cspctl apply plan.json
+                                                  apply exactly the reviewed plan (refused if stale)
   cspctl validate .                               check the YAML offline
   cspctl sandbox serve --state state.yaml         run the vendor simulator on 127.0.0.1
 
@@ -154,7 +156,7 @@ fn init_logging(verbose: bool) {
 /// The workspace directory argument shared by plan, apply and validate.
 #[derive(Debug, Clone, clap::Args)]
 pub struct WorkspaceArg {
-    /// Workspace directory (holds cspctl.yaml).
+    /// Workspace directory (holds cspctl.yaml); for apply, also a plan saved with `plan --out`.
     #[arg(default_value = ".")]
     pub dir: PathBuf,
 }

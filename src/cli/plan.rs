@@ -26,6 +26,9 @@ pub struct PlanOptions {
     /// Write sandbox changes to this file instead of the workspace's state file.
     #[arg(long, value_name = "FILE")]
     pub state_out: Option<PathBuf>,
+    /// Plan only these clients (Dicker Data ids); repeat for several.
+    #[arg(long, value_name = "CLIENT")]
+    pub target: Vec<String>,
 }
 
 /// Arguments of `cspctl plan`.
@@ -36,6 +39,19 @@ pub struct PlanArgs {
     /// Exit 2 when there are changes, 0 when there are none, 1 on error.
     #[arg(long)]
     pub detailed_exitcode: bool,
+    /// Save the plan for `cspctl apply FILE`, which refuses it if anything changed since.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+}
+
+/// A plan and what it was made from.
+pub struct Prepared {
+    /// Both live sides, still open for apply.
+    pub live: Live,
+    /// The plan.
+    pub plan: Plan,
+    /// The effective date used.
+    pub date: NaiveDate,
 }
 
 /// Loads a workspace, turning its problems into one error that lists them all.
@@ -48,8 +64,23 @@ pub fn load_workspace(dir: &Path) -> Result<Workspace, CliError> {
 
 /// `cspctl plan`: read both sides, print what apply would change.
 pub async fn run(args: &PlanArgs, printer: &Printer) -> Result<ExitStatus, CliError> {
-    let (_, _, plan) = prepare(&args.options, printer).await?;
+    let Prepared { plan, date, .. } = prepare(&args.options, printer).await?;
     printer.out(&render_plan(&plan, args.options.format, printer));
+    if let Some(path) = &args.out {
+        let saved = crate::apply::SavedPlan {
+            format_version: crate::reconcile::FORMAT_VERSION,
+            workspace: args.options.workspace.dir.clone(),
+            date,
+            targets: args.options.target.clone(),
+            plan: plan.clone(),
+        };
+        saved.write(path).map_err(|e| CliError::msg(format!("{}: {e}", path.display())))?;
+        printer.status(&format!(
+            "Saved the plan to {}; `cspctl apply {}` applies exactly it.",
+            path.display(),
+            path.display()
+        ));
+    }
     Ok(if !plan.errors.is_empty() || (args.options.strict && !plan.warnings.is_empty()) {
         ExitStatus::Failure
     } else if args.detailed_exitcode && plan.has_changes() {
@@ -60,8 +91,15 @@ pub async fn run(args: &PlanArgs, printer: &Printer) -> Result<ExitStatus, CliEr
 }
 
 /// Loads the workspace, opens both sides, reads them in bulk and plans.
-pub async fn prepare(options: &PlanOptions, printer: &Printer) -> Result<(Workspace, Live, Plan), CliError> {
+pub async fn prepare(options: &PlanOptions, printer: &Printer) -> Result<Prepared, CliError> {
     let workspace = load_workspace(&options.workspace.dir)?;
+    if let Some(unknown) =
+        options.target.iter().find(|t| !workspace.clients.iter().any(|c| &c.dicker_data == *t))
+    {
+        return Err(CliError::msg(format!(
+            "--target {unknown}: no client with that Dicker Data id in the workspace"
+        )));
+    }
     let live = connect::open(&workspace, options.state_out.as_deref())?;
     let today = options.date.unwrap_or_else(|| chrono::Local::now().date_naive());
     let scope = crate::reconcile::scope(&workspace);
@@ -77,8 +115,14 @@ pub async fn prepare(options: &PlanOptions, printer: &Printer) -> Result<(Worksp
     }
     let distributor = distributor.map_err(|e| CliError::new(&e))?;
     let psa = psa.map_err(|e| CliError::new(&e))?;
-    let plan = crate::reconcile::plan(&workspace, &distributor, &psa, today);
-    Ok((workspace, live, plan))
+    let mut plan = crate::reconcile::plan(&workspace, &distributor, &psa, today);
+    if !options.target.is_empty() {
+        let targeted = |client: &Option<String>| client.as_ref().is_none_or(|c| options.target.contains(c));
+        plan.actions.retain(|a| options.target.contains(&a.client));
+        plan.errors.retain(|f| targeted(&f.client));
+        plan.warnings.retain(|f| targeted(&f.client));
+    }
+    Ok(Prepared { live, plan, date: today })
 }
 
 /// Renders a plan in the chosen format with the printer's colour and verbosity.

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use super::diagnostic::{Diagnostic, Mark, SourceFile};
 use super::load::SETTINGS_FILE;
 use super::located::{Located, Pos};
-use super::schema_check::closest;
+use super::wording::closest;
 use super::{DistributorSource, Document, PsaConnection, Settings};
 use crate::model::{Billing, StockCode};
 
@@ -126,17 +126,35 @@ pub fn settings(
 pub fn workspace(files: &[ParsedFile], errors: &mut Vec<Diagnostic>) {
     let mut product_keys: BTreeMap<&str, Mark> = BTreeMap::new();
     let mut client_ids: BTreeMap<&str, Mark> = BTreeMap::new();
+    let mut stock_codes: BTreeMap<&StockCode, (&str, Mark)> = BTreeMap::new();
     for file in files {
         let Some(doc) = &file.document else { continue };
         for (i, product) in doc.products.iter().enumerate() {
             let index = i.to_string();
             let mark = file.source.mark(file.value_at(&["products", &index, "key"]), "defined again here");
+            let code = &product.dicker_data.stock_code;
+            microsoft_side(file, &index, code, product.microsoft.as_ref(), errors);
             if let Some(first) = product_keys.get(product.key.as_str()) {
+                // The same mapping twice: its stock code is a duplicate too, said once here.
                 errors.push(duplicate("product key", &product.key, mark, first));
-            } else {
-                product_keys.insert(&product.key, relabel(mark, "first defined here"));
+                continue;
             }
-            microsoft_side(file, &index, &product.dicker_data.stock_code, product.microsoft.as_ref(), errors);
+            product_keys.insert(&product.key, relabel(mark, "first defined here"));
+            let code_mark = file
+                .source
+                .mark(file.value_at(&["products", &index, "dicker_data", "stock_code"]), "mapped again here");
+            if let Some((first_key, first)) = stock_codes.get(code) {
+                errors.push(
+                    Diagnostic::new(
+                        code_mark,
+                        format!("stock code `{code}` is mapped twice, by `{first_key}` and `{}`; a licence must bill as one product", product.key),
+                    )
+                    .related(first.clone())
+                    .help("keep one mapping per stock code; a different billing or term is a different stock code"),
+                );
+            } else {
+                stock_codes.insert(code, (&product.key, relabel(code_mark, "first mapped here")));
+            }
         }
         for (i, client) in doc.clients.iter().enumerate() {
             let index = i.to_string();

@@ -24,7 +24,8 @@ impl SourceFile {
     /// Wraps a file's text, replacing each byte range in `masks` with `*` (byte length kept, so
     /// every offset the parser reported stays valid).
     pub fn new(path: PathBuf, text: &str, masks: &[Range<usize>]) -> Self {
-        let mut masked = text.to_string();
+        // A `\r` of a CRLF ending becomes a space: offsets stay valid and snippets stay clean.
+        let mut masked = text.replace("\r\n", " \n");
         for range in masks {
             if let Some(secret) = text.get(range.clone()) {
                 // Newlines stay so line numbers of a masked block scalar do not move.
@@ -113,11 +114,18 @@ impl Diagnostic {
     pub fn render(&self, color: bool) -> String {
         let renderer = if color { Renderer::styled() } else { Renderer::plain() };
         let marks: Vec<&Mark> = std::iter::once(&self.primary).chain(&self.related).collect();
-        let paths: Vec<String> = marks.iter().map(|m| m.file.display().to_string()).collect();
-        let mut group = Group::with_title(Level::ERROR.primary_title(self.message.as_str()));
+        // Marks in one file share one snippet (both places of a duplicate key, say).
+        let mut files: Vec<(&Path, Vec<(usize, &Mark)>)> = Vec::new();
         for (i, mark) in marks.iter().enumerate() {
-            let kind = if i == 0 { AnnotationKind::Primary } else { AnnotationKind::Context };
-            group = match snippet_of(mark, &paths[i], kind) {
+            match files.iter_mut().find(|(file, _)| *file == mark.file.as_path()) {
+                Some((_, group)) => group.push((i, mark)),
+                None => files.push((mark.file.as_path(), vec![(i, mark)])),
+            }
+        }
+        let paths: Vec<String> = files.iter().map(|(file, _)| file.display().to_string()).collect();
+        let mut group = Group::with_title(Level::ERROR.primary_title(self.message.as_str()));
+        for ((_, file_marks), path) in files.iter().zip(&paths) {
+            group = match snippet_of(file_marks, path) {
                 Element::Snippet(s) => group.element(s),
                 Element::Origin(o) => group.element(o),
             };
@@ -134,13 +142,47 @@ enum Element<'a> {
     Origin(Origin<'a>),
 }
 
-/// A few lines around the mark (one before, one after), with the mark's token underlined.
-fn snippet_of<'a>(mark: &'a Mark, path: &'a str, kind: AnnotationKind) -> Element<'a> {
-    let Some(source) = mark.source.as_deref().filter(|_| mark.at.is_known()) else {
+/// The lines around the marks of one file (one before the first, one after the last; long
+/// gaps folded), each mark's token underlined; the primary mark (index 0) with `^`.
+fn snippet_of<'a>(marks: &[(usize, &'a Mark)], path: &'a str) -> Element<'a> {
+    let Some(source) = marks.first().and_then(|(_, m)| m.source.as_deref()) else {
         return Element::Origin(Origin::path(path));
     };
+    let known: Vec<&(usize, &Mark)> = marks.iter().filter(|(_, m)| m.at.is_known()).collect();
+    if known.is_empty() {
+        return Element::Origin(Origin::path(path));
+    }
     let line_starts: Vec<usize> =
         std::iter::once(0).chain(source.match_indices('\n').map(|(i, _)| i + 1)).collect();
+    let located: Vec<(usize, Range<usize>, &(usize, &Mark))> = known
+        .into_iter()
+        .map(|m| {
+            let (line, span) = span_of(m.1, source, &line_starts);
+            (line, span, m)
+        })
+        .collect();
+    let first = located.iter().map(|(line, ..)| *line).min().unwrap_or(0).saturating_sub(1);
+    let last = (located.iter().map(|(line, ..)| *line).max().unwrap_or(0) + 1).min(line_starts.len() - 1);
+    let excerpt_start = line_starts[first];
+    let excerpt_end = source[line_starts[last]..].find('\n').map_or(source.len(), |i| line_starts[last] + i);
+    let excerpt = &source[excerpt_start..excerpt_end];
+    let annotations = located.iter().map(|(_, span, (i, mark))| {
+        let kind = if *i == 0 { AnnotationKind::Primary } else { AnnotationKind::Context };
+        let span =
+            (span.start - excerpt_start).min(excerpt.len())..(span.end - excerpt_start).min(excerpt.len());
+        kind.span(span).label(if mark.label.is_empty() { None } else { Some(mark.label.as_str()) })
+    });
+    Element::Snippet(
+        Snippet::source(excerpt)
+            .line_start(first + 1)
+            .path(path)
+            .fold(last - first > 6)
+            .annotations(annotations),
+    )
+}
+
+/// The 0-based line of a mark and the byte range of its token in `source`.
+fn span_of(mark: &Mark, source: &str, line_starts: &[usize]) -> (usize, Range<usize>) {
     let line_index = mark.at.line.saturating_sub(1).min(line_starts.len().saturating_sub(1));
     let line_start = line_starts[line_index];
     let line_end = source[line_start..].find('\n').map_or(source.len(), |i| line_start + i);
@@ -148,23 +190,13 @@ fn snippet_of<'a>(mark: &'a Mark, path: &'a str, kind: AnnotationKind) -> Elemen
         mark.at.offset.filter(|o| (line_start..=line_end).contains(o)).unwrap_or_else(|| {
             char_column_offset(&source[line_start..line_end], mark.at.column) + line_start
         });
-    let token_end = mark
+    let end = mark
         .at
         .len
         .filter(|l| *l > 0)
         .map(|l| (offset + l).min(line_end))
         .unwrap_or_else(|| token_end(source, offset, line_end));
-    let first = line_index.saturating_sub(1);
-    let last = (line_index + 1).min(line_starts.len() - 1);
-    let excerpt_start = line_starts[first];
-    let excerpt_end = source[line_starts[last]..].find('\n').map_or(source.len(), |i| line_starts[last] + i);
-    let excerpt = source[excerpt_start..excerpt_end].trim_end_matches('\r');
-    let span = (offset - excerpt_start)..(token_end - excerpt_start).min(excerpt.len());
-    let annotation =
-        kind.span(span).label(if mark.label.is_empty() { None } else { Some(mark.label.as_str()) });
-    Element::Snippet(
-        Snippet::source(excerpt).line_start(first + 1).path(path).fold(false).annotation(annotation),
-    )
+    (line_index, offset..end)
 }
 
 fn char_column_offset(line: &str, column: usize) -> usize {

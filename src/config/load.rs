@@ -9,9 +9,10 @@ use std::path::{Path, PathBuf};
 
 use super::checks::{self, ParsedFile};
 use super::diagnostic::{Diagnostic, Mark, SourceFile};
-use super::located::{self, Located, Pos};
+use super::located::{self, Located};
 use super::schema_check::SchemaCheck;
 use super::secrets;
+use super::yaml_error::yaml_error;
 use super::{ConfigErrors, Document, Workspace};
 
 /// The settings file every workspace has at its root.
@@ -37,7 +38,10 @@ pub fn load(dir: &Path) -> Result<Workspace, ConfigErrors> {
         SchemaCheck::new().map_err(|m| ConfigErrors(vec![Diagnostic::new(Mark::file(&settings_path), m)]))?;
     let mut errors = Vec::new();
     let settings = parse_file(dir, Path::new(SETTINGS_FILE), &schema, &mut errors);
-    let skipped = settings.as_ref().map(|s| live_state_files(&s.tree)).unwrap_or_default();
+    let skipped = match &settings {
+        Some(file) => live_state_files(&file.tree),
+        None => live_state_files_by_text(&std::fs::read_to_string(&settings_path).unwrap_or_default()),
+    };
     let mut relative = Vec::new();
     collect_yaml(dir, Path::new(""), &mut relative, &mut errors);
     relative.retain(|p| p != Path::new(SETTINGS_FILE) && !skipped.iter().any(|s| same_path(s, p)));
@@ -92,7 +96,7 @@ fn parse_file(
     let mut problems: Vec<Diagnostic> = found
         .iter()
         .map(|f| {
-            let what = super::schema_check::describe_path(&f.path);
+            let what = super::wording::describe_path(&f.path);
             Diagnostic::new(
                 source.mark(if f.by_key { f.key_at } else { f.value_at }, "secret here (value hidden)"),
                 format!(
@@ -113,7 +117,26 @@ fn parse_file(
         match serde_json::from_value::<Document>(instance) {
             Ok(doc) => Some(doc),
             Err(e) => {
-                problems.push(Diagnostic::new(source.mark(tree.at, ""), format!("invalid document: {e}")));
+                // What the schema cannot say (a number too large for its field): parse the text
+                // again with serde-saphyr for the place, unless that text holds a credential.
+                let typed = found.is_empty().then(|| {
+                    serde_saphyr::from_str_with_options::<Document>(&text, located::options()).err()
+                });
+                let (at, message) = match typed.flatten() {
+                    Some(e) => (
+                        e.location().map(located::Pos::from_location).unwrap_or(tree.at),
+                        serde_saphyr::MessageFormatter::format_message(
+                            &serde_saphyr::UserMessageFormatter,
+                            &e,
+                        )
+                        .into_owned(),
+                    ),
+                    None => (tree.at, e.to_string()),
+                };
+                problems.push(Diagnostic::new(
+                    source.mark(at, "invalid value"),
+                    format!("invalid value: {message}"),
+                ));
                 None
             }
         }
@@ -124,63 +147,6 @@ fn parse_file(
     scrub_secrets(&mut problems, &text, &masks);
     errors.extend(problems);
     Some(ParsedFile { rel: rel.to_path_buf(), source, tree, document })
-}
-
-/// A YAML-level error (syntax, duplicate key, budget) from serde-saphyr, as a diagnostic.
-fn yaml_error(e: &serde_saphyr::Error, source: SourceFile) -> Diagnostic {
-    use serde_saphyr::Error as E;
-    let inner = e.without_snippet();
-    let message = serde_saphyr::MessageFormatter::format_message(&serde_saphyr::UserMessageFormatter, inner);
-    let at = inner.location().map(Pos::from_location).unwrap_or_default();
-    match inner {
-        E::DuplicateMappingKey { key, .. } => {
-            let name = key.clone().unwrap_or_default();
-            let mut d = Diagnostic::new(
-                source.mark(at, "duplicate key"),
-                format!("duplicate key `{name}`: a key may appear only once in a mapping"),
-            )
-            .help("remove one of them; YAML would otherwise silently keep only one value");
-            if let Some(first) = first_occurrence(&source.text, at, &name) {
-                d = d.related(source.mark(first, "first used here"));
-            }
-            d
-        }
-        _ if matches!(inner, E::Budget { .. }) || message.contains("too large or too complex") => {
-            Diagnostic::new(
-                source.mark(at, "limit reached here"),
-                format!("YAML refused by the size limits (nodes, nesting, alias expansions): {message}"),
-            )
-            .help("workspace files are plain hand-written YAML; avoid deep nesting and repeated aliases")
-        }
-        _ => Diagnostic::new(source.mark(at, "here"), format!("YAML syntax error: {message}")),
-    }
-}
-
-/// The earlier `key:` of the same block mapping as a duplicate at `dup`: the nearest line
-/// above with `key:` at the same column, before the mapping's indentation ends.
-fn first_occurrence(text: &str, dup: Pos, key: &str) -> Option<Pos> {
-    let lines: Vec<&str> = text.lines().collect();
-    let column = dup.column.checked_sub(1)?;
-    for line_index in (0..dup.line.checked_sub(1)?).rev() {
-        let line = lines.get(line_index)?;
-        let indent = line.chars().take_while(|c| *c == ' ' || *c == '-').count();
-        let blank = line.trim().is_empty() || line.trim_start().starts_with('#');
-        let rest: String = line.chars().skip(column).collect();
-        if indent <= column && rest.strip_prefix(key).is_some_and(|r| r.trim_start().starts_with(':')) {
-            let offset = text.lines().take(line_index).map(|l| l.len() + 1).sum::<usize>()
-                + line.char_indices().nth(column).map_or(0, |(i, _)| i);
-            return Some(Pos {
-                line: line_index + 1,
-                column: dup.column,
-                offset: Some(offset),
-                len: Some(key.len()),
-            });
-        }
-        if !blank && indent < column {
-            return None;
-        }
-    }
-    None
 }
 
 /// Removes `path` from a JSON document (a credential entry, already reported).
@@ -234,6 +200,23 @@ fn live_state_files(settings: &Located) -> Vec<PathBuf> {
         .collect()
 }
 
+/// The same, from a `cspctl.yaml` that does not parse: the value after each `state:` or
+/// `export:`, so a syntax error there does not also report the state file as a bad workspace file.
+fn live_state_files_by_text(text: &str) -> Vec<PathBuf> {
+    ["state:", "export:"]
+        .iter()
+        .flat_map(|key| text.match_indices(key).map(move |(i, _)| &text[i + key.len()..]))
+        .filter_map(|rest| {
+            let value = rest
+                .trim_start()
+                .split(|c: char| c.is_whitespace() || matches!(c, ',' | '}' | '#'))
+                .next()?;
+            let value = value.trim_matches(['"', '\'']);
+            (!value.is_empty()).then(|| PathBuf::from(value))
+        })
+        .collect()
+}
+
 fn same_path(a: &Path, b: &Path) -> bool {
     let clean =
         |p: &Path| p.components().filter(|c| !matches!(c, std::path::Component::CurDir)).collect::<PathBuf>();
@@ -281,9 +264,12 @@ mod tests {
         dir
     }
 
+    /// A mapping whose stock code is unique to its key (product id `CFQ7TTC0L` + 3 characters).
     fn product(key: &str) -> String {
+        let id: String =
+            key.chars().filter(char::is_ascii_alphanumeric).chain("XXX".chars()).take(3).collect();
         format!(
-            "  - key: {key}\n    dicker_data: {{ stock_code: \"P1Y:CFQ7TTC0LCHC:0002:1:\" }}\n    psa: {{ product: X }}\n"
+            "  - key: {key}\n    dicker_data: {{ stock_code: \"P1Y:CFQ7TTC0L{id}:0002:1:\" }}\n    psa: {{ product: X }}\n"
         )
     }
 

@@ -75,13 +75,15 @@ pub struct Entry {
     pub value: Located,
 }
 
-/// Budgets and strictness shared by every parse of workspace YAML: small limits (a workspace
-/// is hand-written text), duplicate keys rejected, and numbers with leading zeros (SKU ids
-/// such as `0002`) kept as text.
+/// Budgets and strictness shared by every parse of workspace YAML: one document per file,
+/// room for ~50,000 clients in one file (about 20 events each) but alias replays capped so an
+/// alias bomb is refused in well under a second, duplicate keys rejected, and numbers with
+/// leading zeros (SKU ids such as `0002`) kept as text.
 pub(crate) fn options() -> serde_saphyr::Options {
     serde_saphyr::options! {
         budget: serde_saphyr::budget! {
             max_documents: 1,
+            max_events: 1_000_000,
             max_depth: 64,
             max_nodes: 1_000_000,
             max_aliases: 1_000,

@@ -8,7 +8,9 @@ mod load;
 mod located;
 mod schema_check;
 mod secrets;
+mod wording;
 mod workspace;
+mod yaml_error;
 
 pub use diagnostic::{ConfigErrors, Diagnostic, Mark, SourceFile};
 pub use document::*;

@@ -9,6 +9,7 @@ use serde_json::Value;
 
 use super::diagnostic::{Diagnostic, SourceFile};
 use super::located::Located;
+use super::wording::{closest, describe_path, found, list, pointer_segments, type_name};
 use crate::model::StockCode;
 
 /// The compiled workspace schema, built once per load.
@@ -323,67 +324,4 @@ impl SchemaCheck {
             None => "an accepted form".into(),
         }
     }
-}
-
-/// JSON pointer (`/clients/0/company`) to segments, unescaping `~1` and `~0`.
-pub fn pointer_segments(pointer: &str) -> Vec<String> {
-    pointer.split('/').skip(1).map(|s| s.replace("~1", "/").replace("~0", "~")).collect()
-}
-
-/// `clients[2].products.m365` style name of a place in a document, for messages.
-pub fn describe_path(path: &[String]) -> String {
-    if path.is_empty() {
-        return "the document".into();
-    }
-    let mut out = String::new();
-    for segment in path {
-        if segment.parse::<usize>().is_ok() {
-            out.push_str(&format!("[{segment}]"));
-        } else {
-            if !out.is_empty() {
-                out.push('.');
-            }
-            out.push_str(segment);
-        }
-    }
-    format!("`{out}`")
-}
-
-fn type_name(t: &str) -> &'static str {
-    match t {
-        "string" => "a string",
-        "integer" => "a whole number",
-        "number" => "a number",
-        "boolean" => "true or false",
-        "array" => "a list",
-        "object" => "a mapping",
-        "null" => "null",
-        _ => "a value",
-    }
-}
-
-fn found(v: &Value) -> String {
-    match v {
-        Value::Null => "nothing (null)".into(),
-        Value::Bool(b) => format!("the boolean `{b}`"),
-        Value::Number(n) => format!("the number `{n}`"),
-        Value::String(s) if s.chars().count() > 40 => "a string".into(),
-        Value::String(s) => format!("the string `{s}`"),
-        Value::Array(_) => "a list".into(),
-        Value::Object(_) => "a mapping".into(),
-    }
-}
-
-fn list(items: &[String]) -> String {
-    items.iter().map(|i| format!("`{i}`")).collect::<Vec<_>>().join(", ")
-}
-
-/// The allowed name closest to a misspelt one, when it is close enough to be a likely typo.
-pub fn closest<'a>(name: &str, allowed: &'a [String]) -> Option<&'a str> {
-    allowed
-        .iter()
-        .map(|a| (strsim::jaro_winkler(name, a), a))
-        .filter(|(score, _)| *score >= 0.8)
-        .max_by(|a, b| a.0.total_cmp(&b.0))
-        .map(|(_, a)| a.as_str())
 }

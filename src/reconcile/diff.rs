@@ -18,6 +18,7 @@ pub(super) struct Diff {
     pub actions: Vec<Action>,
     pub unmanaged: Vec<UnmanagedAddition>,
     pub managed: usize,
+    pub managed_quantity: f64,
 }
 
 pub(super) fn diff(desired: &Desired, psa: &PsaIndex, today: NaiveDate, findings: &mut Findings) -> Diff {
@@ -44,6 +45,7 @@ pub(super) fn diff(desired: &Desired, psa: &PsaIndex, today: NaiveDate, findings
         }
     }
     let managed = owned.values().map(Vec::len).sum();
+    let managed_quantity = owned.values().flatten().map(|a| a.quantity).sum();
 
     let keys: BTreeSet<(PsaId, PsaId)> = desired.targets.keys().chain(owned.keys()).copied().collect();
     let mut actions = Vec::new();
@@ -104,7 +106,7 @@ pub(super) fn diff(desired: &Desired, psa: &PsaIndex, today: NaiveDate, findings
             write: action.write,
         });
     }
-    Diff { actions, unmanaged, managed }
+    Diff { actions, unmanaged, managed, managed_quantity }
 }
 
 struct Planned {

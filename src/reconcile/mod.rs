@@ -52,5 +52,12 @@ pub fn plan(ws: &Workspace, distributor: &DistributorSnapshot, psa: &PsaSnapshot
         list.sort_by(|a, b| (&a.client, &a.code, &a.message).cmp(&(&b.client, &b.code, &b.message)));
         list.dedup();
     }
-    Plan { actions, errors: findings.errors, warnings: findings.warnings, unmanaged, managed: diff.managed }
+    Plan {
+        actions,
+        errors: findings.errors,
+        warnings: findings.warnings,
+        unmanaged,
+        managed: diff.managed,
+        managed_quantity: diff.managed_quantity,
+    }
 }

@@ -19,6 +19,9 @@ pub struct Plan {
     /// Active additions cspctl owns by rule (DESIGN §3): on the first run over an existing PSA
     /// these are the ones it adopts, so the number is shown rather than a surprise.
     pub managed: usize,
+    /// Seats billed by those additions today; the blast-radius guard measures cuts against it.
+    #[serde(default)]
+    pub managed_quantity: f64,
 }
 
 /// One change to one addition, with the context a reviewer needs.

@@ -108,3 +108,55 @@ fn apply_outcomes_as_json() {
     assert_eq!(outcomes.len(), 8);
     assert!(outcomes.iter().all(|o| o["status"] == "applied"), "{outcomes:?}");
 }
+
+#[test]
+fn a_saved_plan_applies_exactly_and_a_stale_one_is_refused() {
+    let ws = TestWorkspace::copy_of("examples/quickstart");
+    let saved = run(&["plan", ".", DATE, "--out", "plan.json"], ws.path(), &[], None);
+    assert_eq!(saved.code, 0, "{saved}");
+    assert!(!ws.read("plan.json").contains("private"), "a saved plan holds no credentials");
+
+    // Dicker Data moves on after the review: the saved plan no longer says what apply would do.
+    let state = ws.read("state.yaml");
+    let ws = ws.file(
+        "state.yaml",
+        &state.replacen("quantity: 20, status: active", "quantity: 21, status: active", 1),
+    );
+    let stale = run(&["apply", "plan.json"], ws.path(), &[], None);
+    assert_eq!(stale.code, 1, "{stale}");
+    assert!(stale.stderr.contains("plan.json is stale: 2 action(s) differ"), "{stale}");
+    assert!(ws.read("state.yaml").contains("quantity: 21, status: active"), "nothing written");
+
+    let ws = ws.file("state.yaml", &state);
+    let applied = run(&["apply", "plan.json"], ws.path(), &[], None);
+    assert_eq!(applied.code, 0, "a saved plan needs no prompt: it was reviewed\n{applied}");
+    assert_eq!(run(&["plan", ".", DATE, "--detailed-exitcode"], ws.path(), &[], None).code, 0);
+}
+
+#[test]
+fn a_plan_that_cancels_most_billing_needs_allow_destructive() {
+    let ws = TestWorkspace::copy_of("examples/quickstart");
+    let state = ws.read("state.yaml");
+    // An export that lost most of its rows: every Business Premium line reads as inactive.
+    let ws = ws.file(
+        "state.yaml",
+        &state
+            .replace("COMMIT, quantity: 20, status: active", "COMMIT, quantity: 20, status: inactive")
+            .replace("COMMIT, quantity: 12, status: active", "COMMIT, quantity: 12, status: inactive")
+            .replace("quantity: 15, status: active", "quantity: 15, status: inactive"),
+    );
+    let refused = run(&["apply", ".", DATE, "--auto-approve"], ws.path(), &[], None);
+    assert_eq!(refused.code, 1, "{refused}");
+    assert_snapshot!("destructive_refusal", refused.stderr);
+    let allowed = run(&["apply", ".", DATE, "--auto-approve", "--allow-destructive"], ws.path(), &[], None);
+    assert_eq!(allowed.code, 0, "{allowed}");
+}
+
+#[test]
+fn target_limits_the_plan_to_named_clients() {
+    let ws = TestWorkspace::copy_of("examples/quickstart");
+    assert_snapshot!(cspctl(&["plan", ".", DATE, "--target", "100262"], ws.path()));
+    let unknown = run(&["plan", ".", DATE, "--target", "999999"], ws.path(), &[], None);
+    assert_eq!(unknown.code, 1);
+    assert!(unknown.stderr.contains("--target 999999: no client"), "{unknown}");
+}

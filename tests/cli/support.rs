@@ -156,3 +156,21 @@ pub fn filter_paths(text: &str, dir: &Path) -> String {
     let tmp = tmp.display().to_string();
     out.replace(tmp.trim_end_matches('/'), "[TMP]")
 }
+
+/// Filters for values that change from run to run: timestamps and durations.
+pub const FILTERS: &[(&str, &str)] = &[
+    (r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})", "[TIMESTAMP]"),
+    (r"\b\d+(\.\d+)?(ns|µs|us|ms|s)\b", "[DURATION]"),
+];
+
+/// `insta::assert_snapshot!` with [`FILTERS`] applied, for runs that print times.
+#[macro_export]
+macro_rules! assert_cli_snapshot {
+    ($($args:tt)*) => {{
+        let mut settings = insta::Settings::clone_current();
+        for (pattern, replacement) in $crate::support::FILTERS {
+            settings.add_filter(pattern, *replacement);
+        }
+        settings.bind(|| insta::assert_snapshot!($($args)*));
+    }};
+}

@@ -43,7 +43,7 @@ fn valid_workspace_is_summarised() {
 fn syntax_error() {
     let ws = workspace()
         .file("clients/contoso.yaml", "clients:\n  - dicker_data: \"123456\n    company: Contoso\n");
-    assert_snapshot!(cspctl(&["validate"], ws.path()));
+    crate::assert_cli_snapshot!(cspctl(&["validate"], ws.path()));
 }
 
 #[test]
@@ -209,5 +209,40 @@ fn missing_field_of_a_provider() {
 #[test]
 fn sandbox_side_needs_a_state_file() {
     let ws = workspace().settings("version: 1\ndistributor: sandbox\npsa: sandbox\n");
+    assert_snapshot!(cspctl(&["validate"], ws.path()));
+}
+
+#[test]
+fn one_document_per_file() {
+    let ws = workspace().file("clients/contoso.yaml", &format!("{CONTOSO}---\nclients: []\n"));
+    assert_snapshot!(cspctl(&["validate"], ws.path()));
+}
+
+#[test]
+fn same_stock_code_mapped_twice() {
+    let ws = workspace().file(
+        "more-products.yaml",
+        "products:\n  - key: business-premium\n    dicker_data: { stock_code: \"p1y:cfq7ttc0lchc:0002:1\" }\n    psa: { product: \"BP\" }\n",
+    );
+    assert_snapshot!(cspctl(&["validate"], ws.path()));
+}
+
+#[test]
+fn number_too_large_for_its_field() {
+    let ws = workspace().file(
+        "clients/contoso.yaml",
+        &CONTOSO.replace(
+            "agreement: \"Contoso - Annual\" }",
+            "agreement: \"Contoso - Annual\", included: 5000000000 }",
+        ),
+    );
+    assert_snapshot!(cspctl(&["validate"], ws.path()));
+}
+
+#[test]
+fn broken_settings_do_not_drag_in_the_state_file() {
+    let ws = workspace()
+        .settings("version: 1\ndistributor: sandbox\npsa: sandbox\nsandbox: { state: \"state.yaml\" }\ndefaults: [\n")
+        .file("state.yaml", "dicker_data: { customers: [] }\n");
     assert_snapshot!(cspctl(&["validate"], ws.path()));
 }
