@@ -178,8 +178,8 @@ async fn a_key_refused_twice_is_an_auth_error() {
 async fn a_short_lived_key_is_renewed_before_it_expires() {
     let state = state(30);
     let sim = start(state.clone()).await;
-    set_keys(&sim, serde_json::json!({ "lifetime_secs": 0.15 })).await;
-    sim.shared.set_faults(Faults { latency_ms: 60, ..Default::default() });
+    set_keys(&sim, serde_json::json!({ "lifetime_secs": 0.6 })).await;
+    sim.shared.set_faults(Faults { latency_ms: 100, ..Default::default() });
     sim.shared.reset_stats();
     let api = DickerDataApi::new(
         Some(&sim.url()),
@@ -188,8 +188,8 @@ async fn a_short_lived_key_is_renewed_before_it_expires() {
     )
     .unwrap();
     assert_eq!(api.snapshot().await.unwrap(), expected(&state));
-    // 1 customer page + 3 subscription pages, each 60 ms; keys are renewed ahead of expiry
-    // (half of a short lifetime), never by a refusal: no call is sent twice.
+    // 1 customer page + 3 subscription pages, each over 100 ms; a 0.6 s key is renewed 0.3 s
+    // after it was issued (half of a short lifetime), never by a refusal: no call is sent twice.
     assert!(count(&sim, KEY) >= 2, "{:?}", sim.shared.stats());
     assert_eq!(count(&sim, CUSTOMERS) + count(&sim, SUBSCRIPTIONS), 4, "{:?}", sim.shared.stats());
 }
@@ -217,6 +217,17 @@ async fn twenty_percent_faults_give_the_same_licences() {
         assert_eq!(faulty, clean, "seed {seed}");
         // 3 customer pages + 10 subscription pages; faults add retries, not pages.
         assert!(sim.shared.total_requests() > 13, "seed {seed}: faults were injected");
+    }
+    // Bodies cut short in transit are read again, the AccessKey answer included.
+    for seed in [9, 10] {
+        sim.shared.set_faults(Faults { rate_malformed: 0.2, seed, ..Default::default() });
+        let fresh = DickerDataApi::new(
+            Some(&sim.url()),
+            DickerDataCredentials::new(ACCOUNT, TOKEN),
+            ListingSettings { page_size: 100, ..Default::default() },
+        )
+        .unwrap();
+        assert_eq!(fresh.snapshot().await.unwrap(), clean, "seed {seed}");
     }
 }
 
@@ -317,6 +328,7 @@ async fn credentials_never_reach_errors_debug_output_or_logs() {
 
     texts.push(String::from_utf8(logs.0.lock().unwrap().clone()).unwrap());
     assert!(texts.last().unwrap().contains("AccessKey refused"), "logs were captured");
+    assert!(texts.last().unwrap().contains("skipped=20"), "usage-based lines are counted in the log");
     for text in &texts {
         for canary in [ACCOUNT, TOKEN, "CANARY"] {
             assert!(!text.contains(canary), "`{canary}` leaked into: {text}");

@@ -98,10 +98,18 @@ async fn request(conn: &Connection, generation: u64) -> Result<Key, LiveError> {
         access_token: conn.credentials.access_token.expose(),
         account_code: conn.credentials.account_code.expose(),
     };
-    let asked = Instant::now();
-    let reply =
-        http::send(&label, &conn.retry, Idempotency::Retry, || conn.http.post(&url).json(&body)).await?;
-    let answer: Option<KeyAnswer> = serde_json::from_slice(&reply.body).ok();
+    // A 2xx answer cut short in transit is asked for again (a new key is harmless).
+    let mut attempt = 1;
+    let (asked, reply, answer) = loop {
+        let asked = Instant::now();
+        let reply =
+            http::send(&label, &conn.retry, Idempotency::Retry, || conn.http.post(&url).json(&body)).await?;
+        let answer: Option<KeyAnswer> = serde_json::from_slice(&reply.body).ok();
+        if answer.is_some() || !reply.status.is_success() || attempt >= 5 {
+            break (asked, reply, answer);
+        }
+        attempt += 1;
+    };
     let message = |fallback: String| {
         let said = answer.as_ref().and_then(|a| {
             a.message

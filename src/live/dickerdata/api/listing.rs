@@ -259,16 +259,7 @@ async fn read_all<T: DeserializeOwned>(api: &DickerDataApi, path: &str) -> Resul
     let mut items: Vec<T> = Vec::new();
     let mut page_number = 1;
     loop {
-        let reply = api
-            .call(&label, |header: &RequestHeader<'_>| {
-                api.conn.http.post(&url).json(&PageRequest {
-                    request_header: header,
-                    page_number,
-                    page_size: api.listing.page_size,
-                })
-            })
-            .await?;
-        let page: Page<T> = reply.json(&label)?;
+        let page: Page<T> = read_page(api, &label, &url, page_number).await?;
         let served = page.items.len();
         let size = page.page_size.filter(|s| *s > 0).unwrap_or(api.listing.page_size) as usize;
         items.extend(page.items);
@@ -289,6 +280,37 @@ async fn read_all<T: DeserializeOwned>(api: &DickerDataApi, path: &str) -> Resul
         page_number += 1;
         if page_number > MAX_PAGES {
             return Err(malformed(&label, format!("the listing did not end after {MAX_PAGES} pages")));
+        }
+    }
+}
+
+/// Times a page whose body does not parse is asked for again (a read is safe to repeat).
+const PAGE_ATTEMPTS: u32 = 5;
+
+/// One page; a body cut short in transit is read again, up to [`PAGE_ATTEMPTS`] times.
+async fn read_page<T: DeserializeOwned>(
+    api: &DickerDataApi,
+    label: &RequestLabel,
+    url: &str,
+    page_number: u32,
+) -> Result<Page<T>, LiveError> {
+    let mut attempt = 1;
+    loop {
+        let reply = api
+            .call(label, |header: &RequestHeader<'_>| {
+                api.conn.http.post(url).json(&PageRequest {
+                    request_header: header,
+                    page_number,
+                    page_size: api.listing.page_size,
+                })
+            })
+            .await?;
+        match reply.json(label) {
+            Err(e) if attempt < PAGE_ATTEMPTS => {
+                tracing::debug!(request = %label, page_number, error = %e, "unreadable page; reading it again");
+                attempt += 1;
+            }
+            parsed => return parsed,
         }
     }
 }
