@@ -236,6 +236,18 @@ fn a_file_without_the_columns_or_the_sheet_is_refused() {
     let e = read_export(&write(dir.path(), "s.xlsx", &file)).unwrap_err();
     assert!(matches!(&e, ExportError::NoSheet { found, .. } if found == "Invoice Details"), "{e}");
 
+    let empty = dir.path().join("empty.csv");
+    std::fs::write(&empty, "").unwrap();
+    let e = read_export(&empty).unwrap_err();
+    assert!(e.to_string().ends_with("empty.csv: is empty; is this the Annuity Information export?"), "{e}");
+    let e = read_export(&write(
+        dir.path(),
+        "empty.xlsx",
+        &ExportFile { preamble: vec![], header: vec![], ..ExportFile::portal(vec![]) },
+    ))
+    .unwrap_err();
+    assert!(e.to_string().contains("sheet DETAILS is empty"), "{e}");
+
     let e = read_export(&dir.path().join("absent.csv")).unwrap_err();
     assert!(matches!(e, ExportError::Open { .. }), "{e}");
     let garbage = dir.path().join("garbage.xlsx");

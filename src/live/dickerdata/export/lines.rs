@@ -110,6 +110,13 @@ impl Lines {
     }
 
     fn no_header(&self) -> ExportError {
+        if self.last_row == 0 {
+            let sheet = self.origin.sheet.as_ref().map(|s| format!("sheet {s} ")).unwrap_or_default();
+            return ExportError::Open {
+                file: self.origin.file.clone(),
+                message: format!("{sheet}is empty; is this the Annuity Information export?"),
+            };
+        }
         let missing = self
             .best_missing
             .clone()
