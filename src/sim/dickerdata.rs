@@ -8,7 +8,9 @@
 //! - `GET /api/PricingRequest` and `POST /api/DickerData/GetPrice` (documented): unit cost and
 //!   RRP of the stock codes the state holds;
 //! - `GET|PUT /_sandbox/dicker_data/keys`: the key policy (lifetime in seconds and, to force an
-//!   expiry at an exact point of a run, in uses), so tests can make keys expire mid-run.
+//!   expiry at an exact point of a run, in uses), so tests can make keys expire mid-run. Like
+//!   every dialect route it passes the fault layer and is counted in `/_sandbox/stats`: set it
+//!   before turning faults on, then reset the stats.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};

@@ -27,7 +27,9 @@ const RENEW_AHEAD: Duration = Duration::from_secs(60);
 /// A key in use, with the generation that tells concurrent callers whether it was renewed.
 #[derive(Debug, Clone)]
 pub(super) struct Key {
+    /// The AccessKey itself.
     pub value: Secret,
+    /// 1 for the first key of a client, +1 per renewal.
     pub generation: u64,
     renew_at: Instant,
 }

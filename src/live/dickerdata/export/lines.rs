@@ -13,7 +13,9 @@ pub(super) const HEADER_SEARCH_ROWS: u32 = 50;
 /// Where the rows come from, for error messages.
 #[derive(Debug, Clone)]
 pub(super) struct Origin {
+    /// The export's path as given.
     pub file: String,
+    /// The sheet read; `None` for CSV.
     pub sheet: Option<String>,
 }
 
