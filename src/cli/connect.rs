@@ -3,8 +3,14 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use chrono::NaiveDate;
+
 use super::CliError;
 use crate::config::{DickerDataSettings, DistributorSource, PsaConnection, Workspace};
+use crate::live::autotask::{Autotask, AutotaskCredentials, AutotaskOptions, MAX_PER_ENDPOINT};
+use crate::live::connectwise::{
+    CLIENT_ID_VAR, ConnectWise, ConnectWiseCredentials, PRIVATE_KEY_VAR, PUBLIC_KEY_VAR,
+};
 use crate::live::dickerdata::{DickerDataApi, DickerDataCredentials, DickerDataExport, ListingSettings};
 use crate::live::sandbox::Sandbox;
 use crate::live::{Distributor, Psa};
@@ -18,8 +24,9 @@ pub struct Live {
 }
 
 /// Opens both sides. `state_out` redirects sandbox writes (so the shipped example stays as
-/// committed).
-pub fn open(workspace: &Workspace, state_out: Option<&Path>) -> Result<Live, CliError> {
+/// committed); `date` is the plan date, which providers that read dated state (Autotask's
+/// unit periods) read for.
+pub fn open(workspace: &Workspace, state_out: Option<&Path>, date: NaiveDate) -> Result<Live, CliError> {
     let mut sandbox: Option<Arc<Sandbox>> = None;
     let mut open_sandbox = || -> Result<Arc<Sandbox>, CliError> {
         if let Some(s) = &sandbox {
@@ -40,8 +47,26 @@ pub fn open(workspace: &Workspace, state_out: Option<&Path>) -> Result<Live, Cli
     };
     let psa: Arc<dyn Psa> = match &workspace.settings.psa {
         PsaConnection::Sandbox => open_sandbox()?,
-        PsaConnection::Connectwise(_) => return Err(CliError::msg("the connectwise PSA is not built yet")),
-        PsaConnection::Autotask(_) => return Err(CliError::msg("the autotask PSA is not built yet")),
+        PsaConnection::Connectwise(settings) => {
+            let credentials = ConnectWiseCredentials::from_env().map_err(|e| {
+                CliError::new(&e).hint(format!(
+                    "export {PUBLIC_KEY_VAR}, {PRIVATE_KEY_VAR} and {CLIENT_ID_VAR} (an API member's keys and your clientId)"
+                ))
+            })?;
+            Arc::new(ConnectWise::new(settings, credentials).map_err(|e| CliError::new(&e))?)
+        }
+        PsaConnection::Autotask(settings) => {
+            let credentials = AutotaskCredentials::from_env(settings.username_env.as_deref())
+                .map_err(|e| CliError::new(&e))?;
+            let options = AutotaskOptions {
+                base_url: settings.base_url.clone(),
+                zone_url: settings.zone_url.clone(),
+                concurrency: settings.concurrency.map_or(MAX_PER_ENDPOINT, usize::from),
+                today: Some(date),
+                ..AutotaskOptions::default()
+            };
+            Arc::new(Autotask::new(options, credentials).map_err(|e| CliError::new(&e))?)
+        }
     };
     Ok(Live { distributor, psa })
 }

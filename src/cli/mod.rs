@@ -89,6 +89,8 @@ pub struct CliError {
     pub message: String,
     /// `Hint:` lines.
     pub hints: Vec<String>,
+    /// Already-rendered detail printed before the message (e.g. YAML diagnostics).
+    pub details: Option<String>,
 }
 
 impl CliError {
@@ -100,12 +102,18 @@ impl CliError {
             message.push_str(&format!("\n  caused by: {cause}"));
             source = cause.source();
         }
-        CliError { message, hints: Vec::new() }
+        CliError { message, hints: Vec::new(), details: None }
     }
 
     /// An error from a plain message.
     pub fn msg(message: impl Into<String>) -> Self {
-        CliError { message: message.into(), hints: Vec::new() }
+        CliError { message: message.into(), hints: Vec::new(), details: None }
+    }
+
+    /// Adds rendered detail shown above the message.
+    pub fn details(mut self, details: String) -> Self {
+        self.details = Some(details);
+        self
     }
 
     /// Adds a `Hint:` line.

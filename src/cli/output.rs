@@ -74,6 +74,9 @@ impl Printer {
 
     /// An error with its hints, on stderr.
     pub fn error(&self, e: &CliError) {
+        if let Some(details) = &e.details {
+            eprintln!("{details}\n");
+        }
         let mut text = format!("error: {}", e.message);
         for hint in &e.hints {
             text.push_str(&format!("\nHint: {hint}"));

@@ -55,9 +55,12 @@ pub struct Prepared {
 }
 
 /// Loads a workspace, turning its problems into one error that lists them all.
-pub fn load_workspace(dir: &Path) -> Result<Workspace, CliError> {
+pub fn load_workspace(dir: &Path, printer: &Printer) -> Result<Workspace, CliError> {
     crate::config::load(dir).map_err(|e| {
-        CliError::msg(format!("the workspace has {} problem(s):\n{e}", e.0.len()))
+        let count = e.0.len();
+        let problems = if count == 1 { "1 problem".to_string() } else { format!("{count} problems") };
+        CliError::msg(format!("{}: invalid ({problems}); nothing was read or written", dir.display()))
+            .details(e.render(printer.color))
             .hint("fix the YAML above; `cspctl validate` checks it offline")
     })
 }
@@ -92,7 +95,7 @@ pub async fn run(args: &PlanArgs, printer: &Printer) -> Result<ExitStatus, CliEr
 
 /// Loads the workspace, opens both sides, reads them in bulk and plans.
 pub async fn prepare(options: &PlanOptions, printer: &Printer) -> Result<Prepared, CliError> {
-    let workspace = load_workspace(&options.workspace.dir)?;
+    let workspace = load_workspace(&options.workspace.dir, printer)?;
     if let Some(unknown) =
         options.target.iter().find(|t| !workspace.clients.iter().any(|c| &c.dicker_data == *t))
     {
@@ -100,8 +103,8 @@ pub async fn prepare(options: &PlanOptions, printer: &Printer) -> Result<Prepare
             "--target {unknown}: no client with that Dicker Data id in the workspace"
         )));
     }
-    let live = connect::open(&workspace, options.state_out.as_deref())?;
     let today = options.date.unwrap_or_else(|| chrono::Local::now().date_naive());
+    let live = connect::open(&workspace, options.state_out.as_deref(), today)?;
     let scope = crate::reconcile::scope(&workspace);
     let spinner = printer.progress.then(|| {
         let bar = indicatif::ProgressBar::new_spinner();

@@ -108,15 +108,36 @@ pub struct ConnectWiseSettings {
     pub site: String,
     /// ConnectWise company id (the login company), e.g. `mymsp`.
     pub company: String,
+    /// Codebase such as `v4_6_release`; found through `/login/companyinfo/{company}` when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub codebase: Option<String>,
+    /// API model version sent in `Accept` (default `2026.4`, the version cspctl is tested against).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub api_version: Option<String>,
+    /// Agreements whose additions are read at once (default 8).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 1, max = 64))]
+    pub concurrency: Option<usize>,
 }
 
-/// Autotask settings; credentials come from `CSPCTL_AT_*` variables.
+/// Autotask settings; credentials come from `CSPCTL_AT_INTEGRATION_CODE`, `CSPCTL_AT_USERNAME`
+/// and `CSPCTL_AT_SECRET` (optionally `CSPCTL_AT_IMPERSONATION_RESOURCE_ID`).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AutotaskSettings {
     /// Zone base URL, e.g. `https://webservices14.autotask.net/ATServicesRest/`; found by zone lookup when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub base_url: Option<String>,
+    /// Zone lookup root; default `https://webservices2.autotask.net/atservicesrest/`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub zone_url: Option<String>,
+    /// Name of the environment variable holding the API user name, instead of `CSPCTL_AT_USERNAME`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub username_env: Option<String>,
+    /// Requests in flight per Autotask endpoint, 1 to 3 (Autotask's limit); default 3.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 1, max = 3))]
+    pub concurrency: Option<u8>,
 }
 
 /// Defaults for per-client settings.

@@ -155,7 +155,10 @@ fn retry_after(response: &Response) -> Option<Duration> {
     value.trim().parse::<f64>().ok().map(Duration::from_secs_f64)
 }
 
-async fn sleep_backoff(policy: &RetryPolicy, attempt: u32, retry_after: Option<Duration>) {
+/// Waits before attempt `attempt + 1`: `Retry-After` when the server gave one, else
+/// exponential backoff with full jitter. Public for callers that run their own retry loop
+/// (creates that re-read before sending again).
+pub async fn sleep_backoff(policy: &RetryPolicy, attempt: u32, retry_after: Option<Duration>) {
     let delay = match retry_after {
         Some(d) => d.min(policy.max_delay),
         None => {

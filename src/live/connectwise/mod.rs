@@ -1,1 +1,116 @@
-//! connectwise (not built yet)
+//! ConnectWise Manage (PSA) over its REST API: bulk, paged reads of companies, agreements and
+//! catalog items filtered with `conditions`; per-agreement addition reads with bounded
+//! concurrency; creates that re-read instead of retrying blindly; updates and cancels as
+//! JSON-patch after a `_info.lastUpdated` check. Never DELETE.
+
+mod conditions;
+mod credentials;
+mod pages;
+mod request;
+mod snapshot;
+mod wire;
+mod write;
+
+use std::time::Duration;
+
+use async_trait::async_trait;
+use tokio::sync::OnceCell;
+
+pub use credentials::{CLIENT_ID_VAR, ConnectWiseCredentials, PRIVATE_KEY_VAR, PUBLIC_KEY_VAR};
+
+use super::http::{self, RetryPolicy};
+use super::{LiveError, Psa};
+use crate::config::ConnectWiseSettings;
+use crate::model::{Applied, PsaScope, PsaSnapshot, Write};
+
+/// The API model version cspctl is written against (sent in `Accept`).
+pub const DEFAULT_API_VERSION: &str = "2026.4";
+
+/// Requests in flight at once for per-agreement reads, unless `concurrency:` says otherwise.
+pub const DEFAULT_CONCURRENCY: usize = 8;
+
+/// Largest page ConnectWise serves.
+pub const PAGE_SIZE: usize = 1000;
+
+/// How long one request may take before it counts as failed.
+const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// A ConnectWise Manage site, opened with an API member's keys.
+#[derive(Debug)]
+pub struct ConnectWise {
+    http: reqwest::Client,
+    /// `scheme://host[:port]` of the site.
+    origin: url::Url,
+    company: String,
+    codebase: Option<String>,
+    /// `{origin}/{codebase}apis/3.0`, found once.
+    api_base: OnceCell<String>,
+    accept: String,
+    credentials: ConnectWiseCredentials,
+    concurrency: usize,
+    retry: RetryPolicy,
+    forward_only: bool,
+}
+
+impl ConnectWise {
+    /// Opens a site from `cspctl.yaml` settings and credentials (see
+    /// [`ConnectWiseCredentials::from_env`]). No request is made until the first read.
+    pub fn new(
+        settings: &ConnectWiseSettings,
+        credentials: ConnectWiseCredentials,
+    ) -> Result<Self, LiveError> {
+        let origin = request::origin(&settings.site)?;
+        if settings.company.trim().is_empty() {
+            return Err(LiveError::Config("psa.connectwise.company must not be empty".into()));
+        }
+        let codebase = settings.codebase.as_deref().map(|c| format!("{}/", c.trim_matches('/')));
+        Ok(ConnectWise {
+            http: http::client(DEFAULT_TIMEOUT)?,
+            origin,
+            company: settings.company.clone(),
+            codebase,
+            api_base: OnceCell::new(),
+            accept: format!(
+                "application/vnd.connectwise.com+json; version={}",
+                settings.api_version.as_deref().unwrap_or(DEFAULT_API_VERSION)
+            ),
+            credentials,
+            concurrency: settings.concurrency.unwrap_or(DEFAULT_CONCURRENCY).max(1),
+            retry: RetryPolicy::default(),
+            forward_only: false,
+        })
+    }
+
+    /// Uses a different per-request timeout (tests use short ones).
+    pub fn with_timeout(mut self, timeout: Duration) -> Result<Self, LiveError> {
+        self.http = http::client(timeout)?;
+        Ok(self)
+    }
+
+    /// Uses a different retry policy (tests use short delays).
+    pub fn with_retry(mut self, retry: RetryPolicy) -> Self {
+        self.retry = retry;
+        self
+    }
+
+    /// Pages with `pagination-type: forward-only` (`pageId`) instead of page numbers.
+    pub fn with_forward_only(mut self, forward_only: bool) -> Self {
+        self.forward_only = forward_only;
+        self
+    }
+}
+
+#[async_trait]
+impl Psa for ConnectWise {
+    fn name(&self) -> &str {
+        "connectwise"
+    }
+
+    async fn snapshot(&self, scope: &PsaScope) -> Result<PsaSnapshot, LiveError> {
+        snapshot::read(self, scope).await
+    }
+
+    async fn apply(&self, write: &Write) -> Result<Applied, LiveError> {
+        write::apply(self, write).await
+    }
+}

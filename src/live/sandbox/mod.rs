@@ -10,6 +10,7 @@ use async_trait::async_trait;
 use tokio::sync::Mutex;
 
 pub use state::SandboxState;
+pub(crate) use state::next_stamp;
 
 use super::{Distributor, LiveError, Psa};
 use crate::model::{Applied, DistributorSnapshot, PsaScope, PsaSnapshot, Write};

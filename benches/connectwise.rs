@@ -1,0 +1,144 @@
+//! Plan-read benchmark for ConnectWise: a snapshot against the simulator seeded with 2,000
+//! companies, 2,000 agreements and 20,000 additions, with 50 ms added to every response.
+//! Prints wall time, requests, and the round-trip floor: (bulk pages read in sequence +
+//! ⌈agreements / concurrency⌉) × 50 ms. Target: within 1.3× of the floor.
+//!
+//! Run: `cargo bench --bench connectwise`
+
+use std::time::{Duration, Instant};
+
+use chrono::NaiveDate;
+use cspctl::config::ConnectWiseSettings;
+use cspctl::live::Psa;
+use cspctl::live::connectwise::{ConnectWise, ConnectWiseCredentials, DEFAULT_CONCURRENCY};
+use cspctl::live::sandbox::SandboxState;
+use cspctl::model::{
+    Addition, Agreement, AgreementStatus, Company, Fingerprint, Product, PsaScope, PsaSnapshot,
+};
+use cspctl::sim::{Faults, SimCredentials, SimShared};
+
+const LATENCY_MS: u64 = 50;
+const RUNS: usize = 3;
+
+fn seed() -> SandboxState {
+    let start = NaiveDate::from_ymd_opt(2026, 1, 1);
+    let mut psa = PsaSnapshot::default();
+    for i in 1..=2_000 {
+        psa.companies.push(Company { id: i, identifier: format!("C{i:05}"), name: format!("Company {i}") });
+        psa.agreements.push(Agreement {
+            id: i,
+            name: "Microsoft 365".into(),
+            company: i,
+            status: AgreementStatus::Active,
+            start_date: start,
+            end_date: None,
+        });
+    }
+    for j in 1..=10 {
+        psa.products.push(Product {
+            id: j,
+            identifier: format!("P{j:02}"),
+            description: format!("Product {j}"),
+            active: true,
+            unit_price: Some(20.0),
+            unit_cost: Some(15.0),
+        });
+    }
+    for n in 0..20_000_i64 {
+        psa.additions.push(Addition {
+            id: n + 1,
+            agreement: n / 10 + 1,
+            product: n % 10 + 1,
+            quantity: 5.0,
+            description: None,
+            unit_price: Some(20.0),
+            unit_cost: Some(15.0),
+            effective_date: start,
+            cancelled_date: None,
+            fingerprint: Fingerprint("2026-02-01T00:00:00Z".into()),
+        });
+    }
+    SandboxState { psa, ..SandboxState::default() }
+}
+
+fn scope(companies: usize, agreements: usize) -> PsaScope {
+    PsaScope {
+        companies: (1..=companies).map(|i| format!("C{i:05}")).collect(),
+        agreements: (1..=agreements).map(|i| (format!("C{i:05}"), "Microsoft 365".to_string())).collect(),
+        products: (1..=10).map(|j| format!("P{j:02}")).collect(),
+    }
+}
+
+struct Scenario {
+    name: &'static str,
+    companies: usize,
+    agreements: usize,
+    /// Bulk pages that must follow one another: companies then agreements (the catalog is
+    /// read beside the companies).
+    bulk_pages_in_sequence: u64,
+}
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    runtime.block_on(run())
+}
+
+async fn run() -> Result<(), Box<dyn std::error::Error>> {
+    let faults = Faults { latency_ms: LATENCY_MS, ..Faults::default() };
+    let shared = SimShared::new(seed(), faults, SimCredentials::default());
+    let sim = cspctl::sim::start("127.0.0.1:0".parse()?, shared).await?;
+    let [company, public, private, client_id] = SimCredentials::default().connectwise;
+    let settings = ConnectWiseSettings {
+        site: sim.url(),
+        company,
+        codebase: Some("v4_6_release".into()),
+        api_version: None,
+        concurrency: None,
+    };
+    let scenarios = [
+        Scenario {
+            name: "all 2000 companies, 200 agreements",
+            companies: 2_000,
+            agreements: 200,
+            bulk_pages_in_sequence: 4,
+        },
+        Scenario {
+            name: "100 companies, 100 agreements",
+            companies: 100,
+            agreements: 100,
+            bulk_pages_in_sequence: 2,
+        },
+    ];
+    println!(
+        "ConnectWise plan read, {LATENCY_MS} ms per response, concurrency {DEFAULT_CONCURRENCY}, best of {RUNS}"
+    );
+    for s in &scenarios {
+        let scope = scope(s.companies, s.agreements);
+        let mut best = Duration::MAX;
+        let mut requests = 0;
+        for _ in 0..RUNS {
+            let credentials = ConnectWiseCredentials::new(&public, &private, &client_id);
+            let client = ConnectWise::new(&settings, credentials)?;
+            sim.shared.reset_stats();
+            let started = Instant::now();
+            let snapshot = client.snapshot(&scope).await?;
+            let elapsed = started.elapsed();
+            assert_eq!(snapshot.additions.len(), s.agreements * 10);
+            requests = sim.shared.total_requests();
+            best = best.min(elapsed);
+        }
+        let round_trips =
+            s.bulk_pages_in_sequence + (s.agreements as u64).div_ceil(DEFAULT_CONCURRENCY as u64);
+        let floor = Duration::from_millis(round_trips * LATENCY_MS);
+        println!(
+            "{:<38} wall {:>7.1} ms  requests {:>4}  floor {:>5} ms ({} round trips)  ratio {:.2}",
+            s.name,
+            best.as_secs_f64() * 1000.0,
+            requests,
+            floor.as_millis(),
+            round_trips,
+            best.as_secs_f64() / floor.as_secs_f64(),
+        );
+    }
+    Ok(())
+}

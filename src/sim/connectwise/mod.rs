@@ -1,0 +1,130 @@
+//! The ConnectWise Manage dialect of the simulator: `/login/companyinfo/{company}` and the
+//! REST API under `/{codebase}/apis/3.0` (both `v4_6_release` and the codebase companyinfo
+//! reports), serving the sandbox PSA state with ConnectWise's paths, field names, Basic auth
+//! plus `clientId`, `conditions`, `page`/`pageSize` with `Link` headers (and forward-only
+//! paging), and its error bodies. Writes go into the shared sandbox state.
+
+#![allow(
+    clippy::result_large_err,
+    reason = "handlers return a finished error response early; not a hot path"
+)]
+
+mod additions;
+pub mod conditions;
+mod listing;
+mod shape;
+mod wire;
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::{Path, Request, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use base64::Engine as _;
+use serde_json::{Value, json};
+
+use super::SimShared;
+pub use wire::INITIAL_STAMP;
+
+/// The codebase `/login/companyinfo` reports; `v4_6_release` is served too.
+pub const CODEBASE: &str = "v2026_4";
+
+/// The codebase every ConnectWise cloud tenant also answers on.
+pub const RELEASE_CODEBASE: &str = "v4_6_release";
+
+/// Routes of this dialect.
+pub fn routes(shared: Arc<SimShared>) -> Router {
+    let api = Router::new()
+        .route("/company/companies", get(listing::companies))
+        .route("/company/companies/count", get(listing::companies_count))
+        .route("/company/companies/{id}", get(listing::company))
+        .route("/finance/agreements", get(listing::agreements))
+        .route("/finance/agreements/count", get(listing::agreements_count))
+        .route("/finance/agreements/{id}", get(listing::agreement))
+        .route("/finance/agreements/{id}/additions", get(listing::additions).post(additions::create))
+        .route("/finance/agreements/{id}/additions/count", get(listing::additions_count))
+        .route(
+            "/finance/agreements/{id}/additions/{additionId}",
+            get(additions::get_one).patch(additions::patch).delete(additions::delete),
+        )
+        .route("/procurement/catalog", get(listing::catalog))
+        .route("/procurement/catalog/count", get(listing::catalog_count))
+        .route("/procurement/catalog/{id}", get(listing::catalog_item))
+        .route_layer(axum::middleware::from_fn_with_state(shared.clone(), authenticate))
+        .with_state(shared.clone());
+    Router::new()
+        .route("/login/companyinfo/{company}", get(company_info))
+        .with_state(shared)
+        .nest(&format!("/{RELEASE_CODEBASE}/apis/3.0"), api.clone())
+        .nest(&format!("/{CODEBASE}/apis/3.0"), api)
+}
+
+/// `GET /login/companyinfo/{company}`: no auth; tells clients which codebase to use.
+async fn company_info(State(shared): State<Arc<SimShared>>, Path(company): Path<String>) -> Response {
+    if !company.eq_ignore_ascii_case(&shared.credentials.connectwise[0]) {
+        return error(StatusCode::NOT_FOUND, "NotFound", &format!("company '{company}' was not found"));
+    }
+    axum::Json(json!({
+        "CompanyName": "Sandbox MSP",
+        "Codebase": format!("{CODEBASE}/"),
+        "VersionCode": "v2026.4",
+        "VersionNumber": "v4.6.2026.4",
+        "CompanyID": shared.credentials.connectwise[0],
+        "IsCloud": false,
+    }))
+    .into_response()
+}
+
+/// Basic `company+publicKey:privateKey` (401 otherwise), then `clientId` (403 without).
+async fn authenticate(State(shared): State<Arc<SimShared>>, request: Request, next: Next) -> Response {
+    let [company, public, private, client_id] = &shared.credentials.connectwise;
+    let given = basic_credentials(request.headers());
+    let accepted = given
+        .as_deref()
+        .and_then(|g| g.split_once(':'))
+        .and_then(|(user, pass)| user.split_once('+').map(|(c, p)| (c, p, pass)))
+        .is_some_and(|(c, p, pass)| c.eq_ignore_ascii_case(company) && p == public && pass == private);
+    if !accepted {
+        return error(
+            StatusCode::UNAUTHORIZED,
+            "Unauthorized",
+            "Authentication failed: invalid API member keys",
+        );
+    }
+    let client = request.headers().get("clientid").and_then(|v| v.to_str().ok());
+    if client != Some(client_id.as_str()) {
+        return error(
+            StatusCode::FORBIDDEN,
+            "Forbidden",
+            "A valid clientId header is required (register one at developer.connectwise.com)",
+        );
+    }
+    next.run(request).await
+}
+
+fn basic_credentials(headers: &HeaderMap) -> Option<String> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, encoded) = value.split_once(' ')?;
+    if !scheme.eq_ignore_ascii_case("basic") {
+        return None;
+    }
+    let bytes = base64::engine::general_purpose::STANDARD.decode(encoded.trim()).ok()?;
+    String::from_utf8(bytes).ok()
+}
+
+/// A ConnectWise-shaped error response.
+fn error(status: StatusCode, code: &str, message: &str) -> Response {
+    json_response(status, wire::error_body(code, message, &[]))
+}
+
+/// A JSON response with ConnectWise's content type.
+fn json_response(status: StatusCode, body: Value) -> Response {
+    let mut response = (status, body.to_string()).into_response();
+    response
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, header::HeaderValue::from_static("application/json; charset=utf-8"));
+    response
+}

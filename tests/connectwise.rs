@@ -1,0 +1,22 @@
+//! The ConnectWise client against the simulator's ConnectWise dialect, over loopback HTTP:
+//! bulk reads and paging, conditions, writes, stale refusals, auth and error bodies, faults,
+//! request counts, spec conformance and credential redaction.
+
+#[path = "connectwise/canary.rs"]
+mod canary;
+#[path = "connectwise/conformance.rs"]
+mod conformance;
+#[path = "connectwise/count.rs"]
+mod count;
+#[path = "connectwise/e2e.rs"]
+mod e2e;
+#[path = "connectwise/faults.rs"]
+mod faults;
+#[path = "connectwise/paging.rs"]
+mod paging;
+#[path = "connectwise/snapshot.rs"]
+mod snapshot;
+#[path = "connectwise/support.rs"]
+mod support;
+#[path = "connectwise/writes.rs"]
+mod writes;
