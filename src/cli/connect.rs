@@ -6,11 +6,12 @@ use std::sync::Arc;
 use chrono::NaiveDate;
 
 use super::CliError;
-use crate::config::{DistributorSource, PsaConnection, Workspace};
+use crate::config::{DickerDataSettings, DistributorSource, PsaConnection, Workspace};
 use crate::live::autotask::{Autotask, AutotaskCredentials, AutotaskOptions, MAX_PER_ENDPOINT};
 use crate::live::connectwise::{
     CLIENT_ID_VAR, ConnectWise, ConnectWiseCredentials, PRIVATE_KEY_VAR, PUBLIC_KEY_VAR,
 };
+use crate::live::dickerdata::{DickerDataApi, DickerDataCredentials, DickerDataExport, ListingSettings};
 use crate::live::sandbox::Sandbox;
 use crate::live::{Distributor, Psa};
 
@@ -42,9 +43,7 @@ pub fn open(workspace: &Workspace, state_out: Option<&Path>, date: NaiveDate) ->
     };
     let distributor: Arc<dyn Distributor> = match &workspace.settings.distributor {
         DistributorSource::Sandbox => open_sandbox()?,
-        DistributorSource::DickerData(_) => {
-            return Err(CliError::msg("the dicker_data distributor is not built yet"));
-        }
+        DistributorSource::DickerData(settings) => open_dicker_data(workspace, settings)?,
     };
     let psa: Arc<dyn Psa> = match &workspace.settings.psa {
         PsaConnection::Sandbox => open_sandbox()?,
@@ -70,4 +69,38 @@ pub fn open(workspace: &Workspace, state_out: Option<&Path>, date: NaiveDate) ->
         }
     };
     Ok(Live { distributor, psa })
+}
+
+/// Opens Dicker Data from its export file or its API, whichever the settings name (exactly one).
+fn open_dicker_data(
+    workspace: &Workspace,
+    settings: &DickerDataSettings,
+) -> Result<Arc<dyn Distributor>, CliError> {
+    match (&settings.export, &settings.api) {
+        (Some(export), None) => {
+            let path = workspace.root.join(export);
+            Ok(Arc::new(DickerDataExport::open(&path).map_err(|e| CliError::new(&e))?))
+        }
+        (None, Some(api)) => {
+            let credentials = DickerDataCredentials::from_env().map_err(|e| {
+                CliError::new(&e).hint(format!(
+                    "set {} and {} (Dicker Data issues both), or read the export with `dicker_data: {{ export: FILE }}`",
+                    DickerDataCredentials::ACCOUNT_CODE_VAR,
+                    DickerDataCredentials::ACCESS_TOKEN_VAR
+                ))
+            })?;
+            let defaults = ListingSettings::default();
+            let listing = ListingSettings {
+                customers_path: api.customers_path.clone().unwrap_or(defaults.customers_path),
+                subscriptions_path: api.subscriptions_path.clone().unwrap_or(defaults.subscriptions_path),
+                page_size: api.page_size.unwrap_or(defaults.page_size),
+            };
+            let client = DickerDataApi::new(api.base_url.as_deref(), credentials, listing)
+                .map_err(|e| CliError::new(&e))?;
+            Ok(Arc::new(client))
+        }
+        _ => Err(CliError::msg(
+            "cspctl.yaml: `distributor: { dicker_data: ... }` needs exactly one of `export: FILE` or `api: { ... }`",
+        )),
+    }
 }

@@ -67,7 +67,8 @@ pub struct SandboxSettings {
     pub state: PathBuf,
 }
 
-/// Dicker Data source settings; credentials come from `CSPCTL_DICKERDATA_*` variables.
+/// Dicker Data source settings: exactly one of `export` or `api`. API credentials come from
+/// `CSPCTL_DICKERDATA_ACCOUNT_CODE` and `CSPCTL_DICKERDATA_ACCESS_TOKEN`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DickerDataSettings {
@@ -86,6 +87,17 @@ pub struct DickerDataApiSettings {
     /// API root; default `https://b2b-api.dickerdata.com.au`. A full `http://host:port` is accepted.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub base_url: Option<String>,
+    /// Path of the customer listing; default `/api/Cloud/Customers`. MODELLED: Dicker Data has
+    /// not published this endpoint (see README).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub customers_path: Option<String>,
+    /// Path of the subscription listing; default `/api/Cloud/Subscriptions`. MODELLED, as above.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subscriptions_path: Option<String>,
+    /// Items per page of the listings; default 1000, the largest the modelled listing serves.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 1))]
+    pub page_size: Option<u32>,
 }
 
 /// ConnectWise Manage settings; keys come from `CSPCTL_CW_*` variables.

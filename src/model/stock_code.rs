@@ -206,7 +206,7 @@ impl schemars::JsonSchema for StockCode {
         schemars::json_schema!({
             "type": "string",
             "description": "Dicker Data stock code: `TERM:PRODUCT:SKU:BILLING:` (annuity export, billing 1 = monthly, Y = annual), `TERM:PRODUCT:SKU` (invoice lines) or `PRODUCT:SKU` (Azure).",
-            "pattern": "^([Pp]1[MmYy]|[Pp]3[Yy]):[A-Za-z0-9]{12}:[A-Za-z0-9]{4}(:[1Yy]:?)?$|^[A-Za-z0-9]{12}:[A-Za-z0-9]{4}$",
+            "pattern": "^\\s*([Pp]1[MmYy]|[Pp]3[Yy]):[A-Za-z0-9]{12}:[A-Za-z0-9]{4}(:[1Yy])?:*\\s*$|^\\s*[A-Za-z0-9]{12}:[A-Za-z0-9]{4}:*\\s*$",
             "examples": ["P1Y:CFQ7TTC0LCHC:0002:1:", "P1M:CFQ7TTC0LH04:0001", "DZH318Z0BPS6:0001"]
         })
     }
@@ -214,42 +214,223 @@ impl schemars::JsonSchema for StockCode {
 
 #[cfg(test)]
 mod tests {
+    use proptest::prelude::*;
+
     use super::*;
 
+    fn parse(s: &str) -> Result<StockCode, StockCodeError> {
+        s.parse()
+    }
+
     #[test]
-    fn parses_every_form() {
-        let a: StockCode = "P1Y:CFQ7TTC0LCHC:0002:1:".parse().unwrap();
-        assert_eq!(a.term, Some(Term::P1Y));
-        assert_eq!(a.billing, Billing::Monthly);
-        let b: StockCode = "p1y:cfq7ttc0lflz:0002:y".parse().unwrap();
+    fn four_part_annuity_form() {
+        let monthly = parse("P1Y:CFQ7TTC0LCHC:0002:1:").unwrap();
+        assert_eq!(
+            monthly,
+            StockCode {
+                term: Some(Term::P1Y),
+                product_id: "CFQ7TTC0LCHC".into(),
+                sku_id: "0002".into(),
+                billing: Billing::Monthly,
+            }
+        );
+        let annual = parse("P1Y:CFQ7TTC0LFLZ:0002:Y:").unwrap();
+        assert_eq!(annual.billing, Billing::Annual);
+        let month_to_month = parse("P1M:CFQ7TTC0LHSF:0001:1:").unwrap();
+        assert_eq!((month_to_month.term, month_to_month.billing), (Some(Term::P1M), Billing::Monthly));
+        let three_year = parse("P3Y:CFQ7TTC0LCHC:0002:Y:").unwrap();
+        assert_eq!(three_year.term, Some(Term::P3Y));
+    }
+
+    #[test]
+    fn four_part_without_trailing_colon_and_in_lower_case() {
+        let b = parse("p1y:cfq7ttc0lflz:0002:y").unwrap();
         assert_eq!(b.to_string(), "P1Y:CFQ7TTC0LFLZ:0002:Y:");
-        let c: StockCode = "P1M:CFQ7TTC0LH04:0001".parse().unwrap();
-        assert_eq!(c.billing, Billing::Unknown);
+        assert_eq!(
+            parse("  P1Y:CFQ7TTC0LCHC:0002:1::  ").unwrap(),
+            parse("P1Y:CFQ7TTC0LCHC:0002:1:").unwrap()
+        );
+    }
+
+    #[test]
+    fn three_part_invoice_form() {
+        let c = parse("P1M:CFQ7TTC0LH04:0001").unwrap();
+        assert_eq!((c.term, c.billing), (Some(Term::P1M), Billing::Unknown));
         assert_eq!(c.to_string(), "P1M:CFQ7TTC0LH04:0001");
-        let d: StockCode = "DZH318Z0BPS6:0001".parse().unwrap();
+        assert_eq!(parse("p1m:cfq7ttc0lh04:0001:").unwrap(), c);
+    }
+
+    #[test]
+    fn azure_form() {
+        let d = parse("DZH318Z0BPS6:0001").unwrap();
         assert_eq!((d.term, d.billing), (None, Billing::Usage));
+        assert_eq!(d.product_id, "DZH318Z0BPS6");
+        assert_eq!(d.to_string(), "DZH318Z0BPS6:0001");
+        assert_eq!(parse("dzh318z0bps6:0001:").unwrap(), d);
+    }
+
+    #[test]
+    fn same_product_with_another_sku_is_another_code() {
+        let premium = parse("P1Y:CFQ7TTC0LCHC:0002:1:").unwrap();
+        let defender = parse("P1Y:CFQ7TTC0LCHC:001J:1:").unwrap();
+        assert_ne!(premium, defender);
+        assert!(!premium.matches(&defender));
     }
 
     #[test]
     fn three_part_matches_four_part_of_same_term() {
-        let four: StockCode = "P1M:CFQ7TTC0LH04:0001:1:".parse().unwrap();
-        let three: StockCode = "P1M:CFQ7TTC0LH04:0001".parse().unwrap();
-        let other_term: StockCode = "P1Y:CFQ7TTC0LH04:0001".parse().unwrap();
+        let four = parse("P1M:CFQ7TTC0LH04:0001:1:").unwrap();
+        let annual = parse("P1M:CFQ7TTC0LH04:0001:Y:").unwrap();
+        let three = parse("P1M:CFQ7TTC0LH04:0001").unwrap();
+        let other_term = parse("P1Y:CFQ7TTC0LH04:0001").unwrap();
         assert!(three.matches(&four));
+        assert!(four.matches(&three));
+        assert!(three.matches(&annual));
+        assert!(!four.matches(&annual));
         assert!(!other_term.matches(&four));
     }
 
     #[test]
     fn errors_name_the_wrong_part() {
-        let e = "P2Y:CFQ7TTC0LCHC:0002:1:".parse::<StockCode>().unwrap_err();
-        assert!(matches!(e, StockCodeError::Term { .. }), "{e}");
-        let e = "P1Y:CFQ7:0002:1:".parse::<StockCode>().unwrap_err();
-        assert!(matches!(e, StockCodeError::Product { .. }), "{e}");
-        let e = "P1Y:CFQ7TTC0LCHC:02:1:".parse::<StockCode>().unwrap_err();
-        assert!(matches!(e, StockCodeError::Sku { .. }), "{e}");
-        let e = "P1Y:CFQ7TTC0LCHC:0002:M:".parse::<StockCode>().unwrap_err();
-        assert!(matches!(e, StockCodeError::Billing { .. }), "{e}");
-        let e = "CFQ7TTC0LCHC".parse::<StockCode>().unwrap_err();
+        let e = parse("P2Y:CFQ7TTC0LCHC:0002:1:").unwrap_err();
+        assert!(matches!(&e, StockCodeError::Term { term, .. } if term == "P2Y"), "{e}");
+        let e = parse("P1Y:CFQ7:0002:1:").unwrap_err();
+        assert!(matches!(&e, StockCodeError::Product { product, .. } if product == "CFQ7"), "{e}");
+        let e = parse("P1Y:CFQ7TTC0LCHC:02:1:").unwrap_err();
+        assert!(matches!(&e, StockCodeError::Sku { sku, .. } if sku == "02"), "{e}");
+        let e = parse("P1Y:CFQ7TTC0LCHC:0002:M:").unwrap_err();
+        assert!(matches!(&e, StockCodeError::Billing { billing, .. } if billing == "M"), "{e}");
+        let e = parse("CFQ7TTC0LCHC").unwrap_err();
         assert!(matches!(e, StockCodeError::Shape { parts: 1, .. }), "{e}");
+    }
+
+    #[test]
+    fn malformed_codes_are_refused() {
+        for bad in [
+            "",
+            "   ",
+            ":",
+            "P1Y:CFQ7TTC0LCHC:0002:1:EXTRA",
+            "P1Y:CFQ7TTC0LCHC:0002:1:X:",
+            "P1Y::0002:1:",
+            "P1Y:CFQ7TTC0LCHC::1:",
+            "P1Y:CFQ7TTC0LCH-:0002:1:",
+            "P1Y:CFQ7TTC0LCHCX:0002:1:",
+            "P1Y:CFQ7TTC0LCHC:00023:1:",
+            "P1Y:CFQ7TTC0LCHC:0002:12:",
+            "1Y:CFQ7TTC0LCHC:0002:1:",
+            "P1D:CFQ7TTC0LCHC:0002",
+            "CFQ7TTC0LCHC:0002:1:",
+            "DZH318Z0BPS:0001",
+            "DZH318Z0BPS6:01",
+            "P1Y: CFQ7TTC0LCHC:0002:1:",
+            "P1Y:CFQ7TTC0LCHÇ:0002:1:",
+            ":P1Y:CFQ7TTC0LCHC:0002:1:",
+        ] {
+            assert!(parse(bad).is_err(), "`{bad}` should not parse");
+        }
+    }
+
+    #[test]
+    fn error_messages_quote_the_code_as_written() {
+        let e = parse("p1y:cfq7:0002:1:").unwrap_err().to_string();
+        assert!(e.contains("`p1y:cfq7:0002:1:`"), "{e}");
+        assert!(e.contains("product id `CFQ7`"), "{e}");
+        let e = parse("CFQ7TTC0LCHC").unwrap_err().to_string();
+        assert!(e.contains("has 1 parts"), "{e}");
+    }
+
+    #[test]
+    fn serde_uses_the_canonical_spelling() {
+        let c: StockCode = serde_json::from_str("\"p1y:cfq7ttc0lchc:0002:1\"").unwrap();
+        assert_eq!(serde_json::to_string(&c).unwrap(), "\"P1Y:CFQ7TTC0LCHC:0002:1:\"");
+        let e = serde_json::from_str::<StockCode>("\"P1Y:CFQ7TTC0LCHC:0002:Q:\"").unwrap_err();
+        assert!(e.to_string().contains("billing `Q`"), "{e}");
+    }
+
+    fn id(len: usize) -> impl Strategy<Value = String> {
+        proptest::collection::vec(
+            prop_oneof![
+                proptest::char::range('A', 'Z'),
+                proptest::char::range('a', 'z'),
+                proptest::char::range('0', '9')
+            ],
+            len,
+        )
+        .prop_map(|c| c.into_iter().collect())
+    }
+
+    fn term() -> impl Strategy<Value = Term> {
+        prop_oneof![Just(Term::P1M), Just(Term::P1Y), Just(Term::P3Y)]
+    }
+
+    /// Any valid code, built from its parts.
+    fn code() -> impl Strategy<Value = StockCode> {
+        let upper = |s: String| s.to_ascii_uppercase();
+        prop_oneof![
+            (id(12), id(4)).prop_map(move |(p, s)| StockCode {
+                term: None,
+                product_id: upper(p),
+                sku_id: upper(s),
+                billing: Billing::Usage,
+            }),
+            (
+                term(),
+                id(12),
+                id(4),
+                prop_oneof![Just(Billing::Monthly), Just(Billing::Annual), Just(Billing::Unknown)]
+            )
+                .prop_map(move |(t, p, s, b)| StockCode {
+                    term: Some(t),
+                    product_id: upper(p),
+                    sku_id: upper(s),
+                    billing: b,
+                }),
+        ]
+    }
+
+    /// A code as a person or a third-party file might write it: any case, 0 to 2 trailing
+    /// colons, surrounding spaces.
+    fn spelled(c: &StockCode) -> impl Strategy<Value = String> + use<> {
+        let canonical = c.to_string();
+        let body = canonical.trim_end_matches(':').to_string();
+        (proptest::collection::vec(any::<bool>(), body.len()), 0..3usize, 0..2usize).prop_map(
+            move |(lower, colons, spaces)| {
+                let cased: String = body
+                    .chars()
+                    .zip(lower)
+                    .map(|(ch, l)| if l { ch.to_ascii_lowercase() } else { ch })
+                    .collect();
+                format!("{0}{cased}{1}{0}", " ".repeat(spaces), ":".repeat(colons))
+            },
+        )
+    }
+
+    proptest! {
+        #[test]
+        fn parse_of_format_is_identity(c in code()) {
+            prop_assert_eq!(parse(&c.to_string()).unwrap(), c);
+        }
+
+        #[test]
+        fn format_of_parse_is_canonical((c, s) in code().prop_flat_map(|c| (Just(c.clone()), spelled(&c)))) {
+            let parsed = parse(&s).unwrap();
+            prop_assert_eq!(parsed.to_string(), c.to_string());
+            prop_assert_eq!(parsed, c);
+        }
+
+        #[test]
+        fn schema_pattern_accepts_what_the_parser_accepts(
+            (_c, s) in code().prop_flat_map(|c| (Just(c.clone()), spelled(&c)))
+        ) {
+            let schema = schemars::schema_for!(StockCode);
+            let validator = jsonschema::validator_for(&serde_json::to_value(&schema).unwrap()).unwrap();
+            prop_assert!(validator.is_valid(&serde_json::Value::String(s.clone())), "{}", s);
+        }
+
+        #[test]
+        fn arbitrary_text_never_panics(s in "\\PC{0,40}") {
+            let _ = parse(&s);
+        }
     }
 }
