@@ -44,6 +44,8 @@ async fn canary_credentials_never_appear_in_output() {
         .with_writer(move || sink.clone())
         .finish();
     let _guard = tracing::subscriber::set_default(subscriber);
+    // Callsites first hit by other tests (with no subscriber) cached `never`: look again.
+    tracing::callsite::rebuild_interest_cache();
 
     let accepted = SimCredentials {
         connectwise: ["sandbox".into(), PUBLIC.into(), PRIVATE.into(), CLIENT.into()],

@@ -301,6 +301,8 @@ async fn credentials_never_reach_errors_debug_output_or_logs() {
         .with_ansi(false)
         .finish();
     let _guard = tracing::subscriber::set_default(subscriber);
+    // Callsites first hit by other tests (with no subscriber) cached `never`: look again.
+    tracing::callsite::rebuild_interest_cache();
 
     let sim = start(state(20)).await;
     let mut texts = Vec::new();
