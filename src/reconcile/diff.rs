@@ -1,8 +1,6 @@
 //! Step two of a plan: compare what each (agreement, product) should bill with the additions
 //! cspctl owns there, and decide create / update / cancel.
 
-use std::collections::{BTreeMap, BTreeSet};
-
 use chrono::NaiveDate;
 use serde_json::{Value, json};
 
@@ -22,7 +20,8 @@ pub(super) struct Diff {
 }
 
 pub(super) fn diff(desired: &Desired, psa: &PsaIndex, today: NaiveDate, findings: &mut Findings) -> Diff {
-    let mut owned: BTreeMap<(PsaId, PsaId), Vec<&Addition>> = BTreeMap::new();
+    // Owned additions sorted by (agreement, product): one allocation, groups found by search.
+    let mut owned: Vec<((PsaId, PsaId), &Addition)> = Vec::new();
     let mut unmanaged = Vec::new();
     for (agreement_id, owner) in &desired.agreements {
         for addition in psa.additions.get(agreement_id).into_iter().flatten() {
@@ -30,7 +29,7 @@ pub(super) fn diff(desired: &Desired, psa: &PsaIndex, today: NaiveDate, findings
                 continue;
             }
             if desired.mapped_products.contains_key(&addition.product) {
-                owned.entry((*agreement_id, addition.product)).or_default().push(addition);
+                owned.push(((*agreement_id, addition.product), addition));
             } else {
                 unmanaged.push(UnmanagedAddition {
                     agreement: owner.agreement.name.clone(),
@@ -44,13 +43,19 @@ pub(super) fn diff(desired: &Desired, psa: &PsaIndex, today: NaiveDate, findings
             }
         }
     }
-    let managed = owned.values().map(Vec::len).sum();
-    let managed_quantity = owned.values().flatten().map(|a| a.quantity).sum();
+    owned.sort_unstable_by_key(|(key, addition)| (*key, addition.id));
+    let managed = owned.len();
+    let managed_quantity = owned.iter().map(|(_, a)| a.quantity).sum();
 
-    let keys: BTreeSet<(PsaId, PsaId)> = desired.targets.keys().chain(owned.keys()).copied().collect();
+    let mut keys: Vec<(PsaId, PsaId)> =
+        desired.targets.keys().chain(owned.iter().map(|(k, _)| k)).copied().collect();
+    keys.sort_unstable();
+    keys.dedup();
     let mut actions = Vec::new();
     for key in keys {
-        let existing = owned.get(&key).map(Vec::as_slice).unwrap_or_default();
+        let start = owned.partition_point(|(k, _)| *k < key);
+        let end = start + owned[start..].partition_point(|(k, _)| *k == key);
+        let existing = &owned[start..end];
         let target = desired.targets.get(&key);
         let Some(agreement_owner) = desired.agreements.get(&key.0) else { continue };
         // Two clients may share an agreement: the client whose licences make the target decides
@@ -61,9 +66,9 @@ pub(super) fn diff(desired: &Desired, psa: &PsaIndex, today: NaiveDate, findings
         };
         let action = match existing {
             [] => target.and_then(|t| create(t, today)),
-            [addition] => change(target, owner, product, addition, today),
+            [(_, addition)] => change(target, owner, product, addition, today),
             many => {
-                let ids: Vec<String> = many.iter().map(|a| a.id.to_string()).collect();
+                let ids: Vec<String> = many.iter().map(|(_, a)| a.id.to_string()).collect();
                 findings.error(
                     "ambiguous_additions",
                     Some(&owner.client.dicker_data),
@@ -103,8 +108,8 @@ pub(super) fn diff(desired: &Desired, psa: &PsaIndex, today: NaiveDate, findings
             agreement: owner.agreement.name.clone(),
             product: product.identifier.clone(),
             mappings: mappings.into_iter().map(str::to_string).collect(),
-            addition: existing.first().map(|a| a.id),
-            fingerprint: existing.first().map(|a| a.fingerprint.clone()),
+            addition: existing.first().map(|(_, a)| a.id),
+            fingerprint: existing.first().map(|(_, a)| a.fingerprint.clone()),
             changes: action.changes,
             write: action.write,
         });
