@@ -1,16 +1,17 @@
 //! The reconcile core: plan semantics on small worlds written as YAML, and properties over
 //! random worlds (apply then plan is empty; input order never changes the plan).
 
-use std::path::PathBuf;
-
 use chrono::{NaiveDate, TimeZone, Utc};
-use cspctl::config::{DistributorSource, Document, PsaConnection, Settings, Workspace};
+use cspctl::config::{Document, Workspace};
 use cspctl::live::sandbox::SandboxState;
 use cspctl::reconcile::{ActionKind, Plan, plan};
 use cspctl::render::{RenderOptions, json, text};
 
 #[path = "reconcile/props.rs"]
 mod props;
+#[path = "support/synthetic.rs"]
+#[allow(dead_code)]
+mod synthetic;
 
 const TODAY: (i32, u32, u32) = (2026, 11, 28);
 
@@ -20,17 +21,7 @@ fn today() -> NaiveDate {
 
 fn workspace(desired: &str) -> Workspace {
     let doc: Document = serde_saphyr::from_str(desired).expect("desired YAML");
-    Workspace {
-        root: PathBuf::from("."),
-        settings: Settings {
-            distributor: DistributorSource::Sandbox,
-            psa: PsaConnection::Sandbox,
-            sandbox: None,
-            defaults: doc.defaults.unwrap_or_default(),
-        },
-        products: doc.products,
-        clients: doc.clients,
-    }
+    synthetic::sandbox_workspace(doc.products, doc.clients, doc.defaults.unwrap_or_default())
 }
 
 fn run(desired: &str, live: &str) -> Plan {

@@ -1,12 +1,11 @@
 //! Properties of the reconcile core over random worlds.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
 
 use chrono::{NaiveDate, TimeZone, Utc};
 use cspctl::config::{
-    Client, ClientDefaults, ClientProduct, DickerDataItem, DistributorSource, OnLicenceRemoved, PricePolicy,
-    PriceUpdate, ProductMapping, PsaConnection, PsaProductRef, Settings, SyncDescription, Workspace,
+    Client, ClientDefaults, ClientProduct, DickerDataItem, OnLicenceRemoved, PricePolicy, PriceUpdate,
+    ProductMapping, PsaProductRef, SyncDescription, Workspace,
 };
 use cspctl::model::{
     Addition, Agreement, AgreementStatus, Company, Customer, DistributorSnapshot, Fingerprint, Licence,
@@ -199,17 +198,7 @@ fn world() -> impl Strategy<Value = World> {
                     fingerprint: Fingerprint(format!("v{n}")),
                 });
             }
-            let ws = Workspace {
-                root: PathBuf::from("."),
-                settings: Settings {
-                    distributor: DistributorSource::Sandbox,
-                    psa: PsaConnection::Sandbox,
-                    sandbox: None,
-                    defaults: ClientDefaults::default(),
-                },
-                products: mappings,
-                clients: ws_clients,
-            };
+            let ws = super::synthetic::sandbox_workspace(mappings, ws_clients, ClientDefaults::default());
             World { ws, dd, psa }
         })
 }

@@ -99,16 +99,24 @@ pub fn synthetic(clients: usize, products: usize) -> (Workspace, DistributorSnap
             });
         }
     }
-    let ws = Workspace {
+    (sandbox_workspace(mappings, ws_clients, ClientDefaults::default()), dd, psa)
+}
+
+/// A workspace with both sides on the sandbox, as tests and benchmarks build it in memory.
+pub fn sandbox_workspace(
+    products: Vec<ProductMapping>,
+    clients: Vec<Client>,
+    defaults: ClientDefaults,
+) -> Workspace {
+    Workspace {
         root: PathBuf::from("."),
         settings: Settings {
             distributor: DistributorSource::Sandbox,
             psa: PsaConnection::Sandbox,
             sandbox: None,
-            defaults: ClientDefaults::default(),
+            defaults,
         },
-        products: mappings,
-        clients: ws_clients,
-    };
-    (ws, dd, psa)
+        products,
+        clients,
+    }
 }
