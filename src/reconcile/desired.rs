@@ -5,9 +5,10 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use super::findings::Findings;
 use super::index::{MappingIndex, PsaIndex, Unmapped};
-use crate::config::{Client, OnLicenceRemoved, PricePolicy, SyncDescription, Workspace};
+use crate::config::{Client, OnLicenceRemoved, PricePolicy, ProductMapping, SyncDescription, Workspace};
 use crate::model::{
-    Agreement, AgreementStatus, Company, DistributorSnapshot, Licence, LicenceStatus, Product, PsaId,
+    Agreement, AgreementStatus, Company, Customer, DistributorSnapshot, Licence, LicenceStatus, Product,
+    PsaId,
 };
 
 /// Who an agreement bills for: the client (first by id) that names it.
@@ -43,16 +44,50 @@ pub(super) struct Desired<'a> {
 
 /// Walks every client and licence once.
 pub(super) fn desired<'a>(ws: &'a Workspace, dd: &'a DistributorSnapshot, psa: &PsaIndex<'a>) -> Desired<'a> {
-    let mut findings = Findings::default();
-    let mappings = MappingIndex::new(ws);
     let licences = super::index::licences_by_customer(dd);
     let clients: BTreeMap<&str, &Client> =
         ws.clients.iter().rev().map(|c| (c.dicker_data.as_str(), c)).collect();
-
-    for customer in &dd.customers {
-        if clients.contains_key(customer.id.as_str()) {
-            continue;
+    let mut walk = Walk {
+        ws,
+        psa,
+        mappings: MappingIndex::new(ws),
+        by_key: ws.products.iter().map(|m| (m.key.as_str(), m)).collect(),
+        findings: Findings::default(),
+        targets: BTreeMap::new(),
+        agreements: BTreeMap::new(),
+        blocked: BTreeSet::new(),
+    };
+    not_setup(dd, &clients, &licences, &mut walk.findings);
+    let mapped_products = mapped_products(ws, psa, &mut walk.findings);
+    let customers: HashMap<&str, &Customer> = dd.customers.iter().map(|c| (c.id.as_str(), c)).collect();
+    for (id, client) in clients.into_iter().filter(|(_, c)| !c.ignore) {
+        match customers.get(id) {
+            Some(customer) => {
+                walk.client(client, customer, licences.get(id).map(Vec::as_slice).unwrap_or_default())
+            }
+            None => walk.findings.error(
+                "client_missing",
+                Some(id),
+                format!("client {id} is in the workspace but Dicker Data has no such customer; nothing is planned for it"),
+            ),
         }
+    }
+    let Walk { mut targets, mut agreements, blocked, findings, .. } = walk;
+    for id in blocked {
+        agreements.remove(&id);
+    }
+    targets.retain(|(agreement, _), _| agreements.contains_key(agreement));
+    Desired { targets, agreements, mapped_products, findings }
+}
+
+/// Dicker Data customers with active licences that no workspace file names.
+fn not_setup(
+    dd: &DistributorSnapshot,
+    clients: &BTreeMap<&str, &Client>,
+    licences: &BTreeMap<&str, Vec<&Licence>>,
+    findings: &mut Findings,
+) {
+    for customer in dd.customers.iter().filter(|c| !clients.contains_key(c.id.as_str())) {
         let active = licences.get(customer.id.as_str()).map_or(0, |l| count_active(l));
         if active == 0 {
             continue; // nothing to bill: not worth a warning
@@ -66,18 +101,26 @@ pub(super) fn desired<'a>(ws: &'a Workspace, dd: &'a DistributorSnapshot, psa: &
             ),
         );
     }
+}
 
-    let mut mapped_products: BTreeMap<PsaId, BTreeSet<&str>> = BTreeMap::new();
-    let mut unknown_products: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+/// The PSA products the mappings name, with their mapping keys; unknown and inactive ones
+/// are reported once each.
+fn mapped_products<'a>(
+    ws: &'a Workspace,
+    psa: &PsaIndex,
+    findings: &mut Findings,
+) -> BTreeMap<PsaId, BTreeSet<&'a str>> {
+    let mut mapped: BTreeMap<PsaId, BTreeSet<&str>> = BTreeMap::new();
+    let mut unknown: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
     for m in &ws.products {
         match psa.products.get(m.psa.product.as_str()) {
             Some(p) => {
-                mapped_products.entry(p.id).or_default().insert(m.key.as_str());
+                mapped.entry(p.id).or_default().insert(m.key.as_str());
             }
-            None => unknown_products.entry(m.psa.product.as_str()).or_default().push(m.key.as_str()),
+            None => unknown.entry(m.psa.product.as_str()).or_default().push(m.key.as_str()),
         }
     }
-    for (product, keys) in unknown_products {
+    for (product, keys) in unknown {
         findings.error(
             "unknown_product",
             None,
@@ -87,7 +130,7 @@ pub(super) fn desired<'a>(ws: &'a Workspace, dd: &'a DistributorSnapshot, psa: &
             ),
         );
     }
-    for (id, keys) in &mapped_products {
+    for (id, keys) in &mapped {
         if let Some(p) = psa.product_ids.get(id).filter(|p| !p.active) {
             let keys: Vec<&str> = keys.iter().copied().collect();
             findings.warn(
@@ -101,34 +144,34 @@ pub(super) fn desired<'a>(ws: &'a Workspace, dd: &'a DistributorSnapshot, psa: &
             );
         }
     }
+    mapped
+}
 
-    let by_key: HashMap<&str, &crate::config::ProductMapping> =
-        ws.products.iter().map(|m| (m.key.as_str(), m)).collect();
-    let customers: HashMap<&str, &crate::model::Customer> =
-        dd.customers.iter().map(|c| (c.id.as_str(), c)).collect();
-    let mut targets: BTreeMap<(PsaId, PsaId), Target> = BTreeMap::new();
-    let mut agreements: BTreeMap<PsaId, Owner> = BTreeMap::new();
-    let mut blocked: BTreeSet<PsaId> = BTreeSet::new();
+/// Seats a client holds per mapping key, with one licence to take a description from.
+type Held<'a> = BTreeMap<&'a str, (u32, Option<&'a Licence>)>;
 
-    for (id, client) in &clients {
-        if client.ignore {
-            continue;
-        }
-        let client_id = Some(*id);
-        let Some(customer) = customers.get(id) else {
-            findings.error(
-                "client_missing",
-                client_id,
-                format!("client {id} is in the workspace but Dicker Data has no such customer; nothing is planned for it"),
-            );
-            continue;
-        };
+/// The state of the walk over clients: what has been decided so far.
+struct Walk<'a, 'p> {
+    ws: &'a Workspace,
+    psa: &'p PsaIndex<'a>,
+    mappings: MappingIndex<'a>,
+    by_key: HashMap<&'a str, &'a ProductMapping>,
+    findings: Findings,
+    targets: BTreeMap<(PsaId, PsaId), Target<'a>>,
+    agreements: BTreeMap<PsaId, Owner<'a>>,
+    blocked: BTreeSet<PsaId>,
+}
+
+impl<'a> Walk<'a, '_> {
+    /// One client: check it, sum its licences per mapping, resolve its agreements, add targets.
+    fn client(&mut self, client: &'a Client, customer: &Customer, licences: &[&'a Licence]) {
+        let id = client.dicker_data.as_str();
         if let Some(expected) = &client.name
             && !same_name(expected, &customer.name)
         {
-            findings.warn(
+            self.findings.warn(
                 "name_mismatch",
-                client_id,
+                Some(id),
                 format!(
                     "client {id}: the workspace says \"{expected}\" but Dicker Data says \"{}\"",
                     customer.name
@@ -136,23 +179,66 @@ pub(super) fn desired<'a>(ws: &'a Workspace, dd: &'a DistributorSnapshot, psa: &
             );
         }
         let company_name = client.company.as_deref().unwrap_or_default();
-        let Some(company) = psa.companies.get(company_name) else {
-            findings.error(
+        let Some(company) = self.psa.companies.get(company_name).copied() else {
+            self.findings.error(
                 "unknown_company",
-                client_id,
+                Some(id),
                 format!("client {id}: PSA company `{company_name}` does not exist; nothing is planned for this client"),
             );
-            continue;
+            return;
         };
-
-        // Quantity per mapping key: active licences mapped to it, then the client's rules.
-        let mut held: BTreeMap<&str, (u32, Option<&Licence>)> = BTreeMap::new();
-        let mut unmapped: BTreeMap<String, (u32, String)> = BTreeMap::new();
-        for licence in licences.get(id).into_iter().flatten() {
-            if licence.status != LicenceStatus::Active {
+        let owner = |agreement: &'a Agreement| Owner {
+            client,
+            client_name: client.name.clone().unwrap_or_else(|| customer.name.clone()),
+            company,
+            agreement,
+            sync: self.ws.sync_description(client),
+            on_removed: self.ws.on_licence_removed(client),
+        };
+        let held = self.held(client, licences);
+        let resolved = self.resolve_agreements(client, company, &owner);
+        for (key, (quantity, sample)) in held {
+            let Some(mapping) = self.by_key.get(key).copied() else { continue };
+            let rules = client.products.get(key).cloned().unwrap_or_default();
+            let Some(agreement_name) = rules.agreement.as_deref().or(client.agreement.as_deref()) else {
+                self.findings.error(
+                    "no_agreement",
+                    Some(id),
+                    format!("client {id}: no agreement for product `{key}` (set `agreement:` on the client or the product)"),
+                );
+                continue;
+            };
+            let (Some(Some(agreement)), Some(product)) =
+                (resolved.get(agreement_name), self.psa.products.get(mapping.psa.product.as_str()).copied())
+            else {
+                continue;
+            };
+            if !product.active {
                 continue;
             }
-            match mappings.find(&licence.stock_code) {
+            let billed = quantity.saturating_sub(rules.included.unwrap_or(0)).max(rules.minimum.unwrap_or(0));
+            let description = mapping.description.clone().or_else(|| sample.map(|l| l.description.clone()));
+            let target = self.targets.entry((agreement.id, product.id)).or_insert_with(|| Target {
+                owner: owner(agreement),
+                product,
+                quantity: 0,
+                mappings: BTreeSet::new(),
+                description,
+                price: mapping.price.clone().unwrap_or_default(),
+            });
+            target.quantity = target.quantity.saturating_add(billed);
+            target.mappings.insert(mapping.key.as_str());
+        }
+    }
+
+    /// Active seats per mapping key (every key the client has rules for included); licences
+    /// with no single mapping are reported as Not Mapped.
+    fn held(&mut self, client: &'a Client, licences: &[&'a Licence]) -> Held<'a> {
+        let id = client.dicker_data.as_str();
+        let mut held: Held = BTreeMap::new();
+        let mut unmapped: BTreeMap<String, (u32, String)> = BTreeMap::new();
+        for licence in licences.iter().filter(|l| l.status == LicenceStatus::Active) {
+            match self.mappings.find(&licence.stock_code) {
                 Ok(m) => {
                     let entry = held.entry(m.key.as_str()).or_insert((0, Some(licence)));
                     entry.0 = entry.0.saturating_add(licence.quantity);
@@ -170,38 +256,40 @@ pub(super) fn desired<'a>(ws: &'a Workspace, dd: &'a DistributorSnapshot, psa: &
             }
         }
         for (code, (quantity, note)) in unmapped {
-            findings.warn(
+            self.findings.warn(
                 "not_mapped",
-                client_id,
+                Some(id),
                 format!("client {id}: licence {code} × {quantity} is Not Mapped: no product mapping has this stock code{note}"),
             );
         }
         for key in client.products.keys() {
             held.entry(key.as_str()).or_insert((0, None));
         }
+        held
+    }
 
-        let owner_for = |agreement: &'a Agreement| Owner {
-            client,
-            client_name: client.name.clone().unwrap_or_else(|| customer.name.clone()),
-            company,
-            agreement,
-            sync: ws.sync_description(client),
-            on_removed: ws.on_licence_removed(client),
-        };
-        // Every agreement the client names is managed, even when no licence maps to it today.
+    /// Every agreement the client names, resolved on its company. Active ones are managed
+    /// (even when no licence maps to them today); others are reported and never written.
+    fn resolve_agreements(
+        &mut self,
+        client: &'a Client,
+        company: &Company,
+        owner: &impl Fn(&'a Agreement) -> Owner<'a>,
+    ) -> BTreeMap<&'a str, Option<&'a Agreement>> {
+        let id = client.dicker_data.as_str();
         let mut named: BTreeSet<&str> = client.agreement.iter().map(String::as_str).collect();
         named.extend(client.products.values().filter_map(|p| p.agreement.as_deref()));
-        let mut resolved: BTreeMap<&str, Option<&Agreement>> = BTreeMap::new();
+        let mut resolved = BTreeMap::new();
         for name in named {
-            let found = resolve_agreement(psa, company, name, id, &mut findings);
+            let found = resolve_agreement(self.psa, company, name, id, &mut self.findings);
             if let Some(a) = found {
                 if a.status == AgreementStatus::Active {
-                    agreements.entry(a.id).or_insert_with(|| owner_for(a));
+                    self.agreements.entry(a.id).or_insert_with(|| owner(a));
                 } else {
-                    blocked.insert(a.id);
-                    findings.warn(
+                    self.blocked.insert(a.id);
+                    self.findings.warn(
                         "inactive_agreement",
-                        client_id,
+                        Some(id),
                         format!(
                             "client {id}: agreement \"{name}\" is {:?}; nothing is written to it",
                             a.status
@@ -211,45 +299,8 @@ pub(super) fn desired<'a>(ws: &'a Workspace, dd: &'a DistributorSnapshot, psa: &
             }
             resolved.insert(name, found.filter(|a| a.status == AgreementStatus::Active));
         }
-
-        for (key, (quantity, sample)) in held {
-            let Some(mapping) = by_key.get(key) else { continue };
-            let rules = client.products.get(key).cloned().unwrap_or_default();
-            let Some(agreement_name) = rules.agreement.as_deref().or(client.agreement.as_deref()) else {
-                findings.error(
-                    "no_agreement",
-                    client_id,
-                    format!("client {id}: no agreement for product `{key}` (set `agreement:` on the client or the product)"),
-                );
-                continue;
-            };
-            let (Some(Some(agreement)), Some(product)) =
-                (resolved.get(agreement_name), psa.products.get(mapping.psa.product.as_str()))
-            else {
-                continue;
-            };
-            if !product.active {
-                continue;
-            }
-            let billed = quantity.saturating_sub(rules.included.unwrap_or(0)).max(rules.minimum.unwrap_or(0));
-            let description = mapping.description.clone().or_else(|| sample.map(|l| l.description.clone()));
-            let target = targets.entry((agreement.id, product.id)).or_insert_with(|| Target {
-                owner: owner_for(agreement),
-                product,
-                quantity: 0,
-                mappings: BTreeSet::new(),
-                description,
-                price: mapping.price.clone().unwrap_or_default(),
-            });
-            target.quantity = target.quantity.saturating_add(billed);
-            target.mappings.insert(mapping.key.as_str());
-        }
+        resolved
     }
-    for id in blocked {
-        agreements.remove(&id);
-    }
-    targets.retain(|(agreement, _), _| agreements.contains_key(agreement));
-    Desired { targets, agreements, mapped_products, findings }
 }
 
 fn resolve_agreement<'a>(
