@@ -110,6 +110,17 @@ pub fn settings(
             "add `sandbox: { state: state.yaml }`",
         );
     }
+    if let Some(DistributorSource::DickerData(dd)) = &doc.distributor
+        && dd.export.is_some() == dd.api.is_some()
+    {
+        require(
+            "needs exactly one source",
+            file.value_at(&["distributor", "dicker_data"]),
+            "`distributor: { dicker_data: ... }` needs exactly one of `export: FILE` or `api: { ... }`"
+                .to_string(),
+            "read the Annuity Information export with `export: annuity.xlsx`, or the API with `api: {}`",
+        );
+    }
     let (Some(distributor), Some(psa), true) = (doc.distributor.clone(), doc.psa.clone(), ok) else {
         return None;
     };

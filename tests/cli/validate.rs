@@ -213,6 +213,14 @@ fn sandbox_side_needs_a_state_file() {
 }
 
 #[test]
+fn dicker_data_needs_exactly_one_source() {
+    let both = workspace().settings(
+        "version: 1\ndistributor: { dicker_data: { export: annuity.xlsx, api: {} } }\npsa: sandbox\nsandbox: { state: state.yaml }\n",
+    );
+    assert_snapshot!(cspctl(&["validate"], both.path()));
+}
+
+#[test]
 fn one_document_per_file() {
     let ws = workspace().file("clients/contoso.yaml", &format!("{CONTOSO}---\nclients: []\n"));
     assert_snapshot!(cspctl(&["validate"], ws.path()));
