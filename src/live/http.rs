@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use rand::Rng;
-use reqwest::{Method, RequestBuilder, Response, StatusCode};
+use reqwest::{RequestBuilder, Response, StatusCode};
 use serde::de::DeserializeOwned;
 
 use super::{LiveError, RequestLabel};
@@ -168,9 +168,4 @@ pub async fn sleep_backoff(policy: &RetryPolicy, attempt: u32, retry_after: Opti
         }
     };
     tokio::time::sleep(delay).await;
-}
-
-/// Whether a method is a read, for callers that choose [`Idempotency`] from it.
-pub fn is_read(method: &Method) -> bool {
-    method == Method::GET || method == Method::HEAD
 }
