@@ -7,12 +7,7 @@ async fn zone_lookup_is_anonymous_and_cached() {
     let state = seeded(2, 2, 1);
     let sim = start(state.clone()).await;
     sim.shared.record();
-    let options = cspctl::live::autotask::AutotaskOptions {
-        base_url: None,
-        zone_url: Some(format!("{}/atservicesrest/", sim.url())),
-        ..options(&sim)
-    };
-    let client = Autotask::new(options, credentials()).expect("client");
+    let client = zone_client(&sim);
     let scope = scope_of(&state);
     let a = snap(&client, &scope).await;
     let b = snap(&client, &scope).await;

@@ -119,6 +119,19 @@ pub fn options(sim: &RunningSim) -> AutotaskOptions {
     }
 }
 
+/// A client that finds its zone through the simulator's zone lookup instead of a base URL.
+pub fn zone_client(sim: &RunningSim) -> Autotask {
+    let options = AutotaskOptions {
+        base_url: None,
+        zone_url: Some(format!("{}/atservicesrest/", sim.url())),
+        ..options(sim)
+    };
+    match Autotask::new(options, credentials()) {
+        Ok(c) => c,
+        Err(e) => panic!("client: {e}"),
+    }
+}
+
 pub fn client(sim: &RunningSim) -> Autotask {
     match Autotask::new(options(sim), credentials()) {
         Ok(c) => c,

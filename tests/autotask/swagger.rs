@@ -8,12 +8,7 @@ async fn requests_follow_the_swagger() {
     let state = seeded(3, 6, 2);
     let sim = start(state.clone()).await;
     sim.shared.record();
-    let options = cspctl::live::autotask::AutotaskOptions {
-        base_url: None,
-        zone_url: Some(format!("{}/atservicesrest/", sim.url())),
-        ..options(&sim)
-    };
-    let client = Autotask::new(options, credentials()).expect("client");
+    let client = zone_client(&sim);
     let scope = scope_of(&state);
     let s = snap(&client, &scope).await;
     let a = addition(&s, 100_001);

@@ -227,11 +227,8 @@ pub(super) async fn additions(
     RawQuery(query): RawQuery,
     headers: HeaderMap,
 ) -> Response {
-    let rows = additions_of(&shared.lock_state().psa, id);
-    match rows {
-        Ok(rows) => ListRequest::new(&shared, &uri, query, &headers).page(rows),
-        Err(response) => response,
-    }
+    let request = ListRequest::new(&shared, &uri, query, &headers);
+    additions_of(&shared.lock_state().psa, id).map_or_else(|missing| missing, |rows| request.page(rows))
 }
 
 /// `{"count": N}` of one agreement's additions that `conditions` keeps.
@@ -242,9 +239,6 @@ pub(super) async fn additions_count(
     RawQuery(query): RawQuery,
     headers: HeaderMap,
 ) -> Response {
-    let rows = additions_of(&shared.lock_state().psa, id);
-    match rows {
-        Ok(rows) => ListRequest::new(&shared, &uri, query, &headers).count(rows),
-        Err(response) => response,
-    }
+    let request = ListRequest::new(&shared, &uri, query, &headers);
+    additions_of(&shared.lock_state().psa, id).map_or_else(|missing| missing, |rows| request.count(rows))
 }
