@@ -119,9 +119,11 @@ fn mapped_products<'a>(
                 mapped.entry(p.id).or_default().insert(m.key.as_str());
             }
             Found::None => unknown.entry(m.psa.product.as_str()).or_default().push(m.key.as_str()),
-            Found::Ambiguous(many) => {
-                ambiguous.entry(m.psa.product.as_str()).or_insert_with(|| (many, Vec::new())).1.push(m.key.as_str())
-            }
+            Found::Ambiguous(many) => ambiguous
+                .entry(m.psa.product.as_str())
+                .or_insert_with(|| (many, Vec::new()))
+                .1
+                .push(m.key.as_str()),
         }
     }
     for (product, keys) in unknown {

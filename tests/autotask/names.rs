@@ -17,7 +17,10 @@ const BP: &str = "P1Y:CFQ7TTC0LCHC:0002:1:";
 /// (the seed spells them `C00001`, `Microsoft 365 1`, `SVC-002`), with 5 seats held.
 fn workspace(dir: &std::path::Path) -> (Workspace, SandboxState) {
     let files = [
-        ("cspctl.yaml", "version: 1\ndistributor: sandbox\npsa: sandbox\nsandbox: { state: state.yaml }\n".to_string()),
+        (
+            "cspctl.yaml",
+            "version: 1\ndistributor: sandbox\npsa: sandbox\nsandbox: { state: state.yaml }\n".to_string(),
+        ),
         (
             "workspace.yaml",
             format!(
@@ -52,7 +55,11 @@ async fn names_in_another_case_plan_and_converge() {
     assert!(first.errors.is_empty(), "{:?}", first.errors);
     assert_eq!(first.actions.len(), 1, "{:#?}", first.actions);
     let action = &first.actions[0];
-    assert_eq!((action.kind, action.addition), (ActionKind::Update, Some(100_001)), "the seeded SVC-002 service");
+    assert_eq!(
+        (action.kind, action.addition),
+        (ActionKind::Update, Some(100_001)),
+        "the seeded SVC-002 service"
+    );
     assert_eq!((action.company.as_str(), action.product.as_str()), ("C00001", "SVC-002"));
     let outcomes = cspctl::apply::execute(&first, &at, 2, |_, _| {}).await;
     for o in outcomes {

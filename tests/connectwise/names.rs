@@ -18,7 +18,10 @@ const BP: &str = "P1Y:CFQ7TTC0LCHC:0002:1:";
 /// seed spells them `C00001`, `Microsoft 365`, `P01`), and a Dicker Data side holding 5 seats.
 pub fn workspace(dir: &std::path::Path) -> (Workspace, SandboxState) {
     let files = [
-        ("cspctl.yaml", "version: 1\ndistributor: sandbox\npsa: sandbox\nsandbox: { state: state.yaml }\n".to_string()),
+        (
+            "cspctl.yaml",
+            "version: 1\ndistributor: sandbox\npsa: sandbox\nsandbox: { state: state.yaml }\n".to_string(),
+        ),
         (
             "workspace.yaml",
             format!(
@@ -38,7 +41,11 @@ pub fn workspace(dir: &std::path::Path) -> (Workspace, SandboxState) {
     (ws, dd)
 }
 
-async fn plan_over_http(ws: &Workspace, dd: &SandboxState, cw: &cspctl::live::connectwise::ConnectWise) -> Plan {
+async fn plan_over_http(
+    ws: &Workspace,
+    dd: &SandboxState,
+    cw: &cspctl::live::connectwise::ConnectWise,
+) -> Plan {
     let live = cw.snapshot(&scope(ws)).await.expect("snapshot");
     plan(ws, &dd.dicker_data, &live, day("2026-11-28"))
 }
@@ -53,7 +60,11 @@ async fn names_in_another_case_plan_and_converge() {
     assert!(first.errors.is_empty(), "{:?}", first.errors);
     assert_eq!(first.actions.len(), 1, "{:#?}", first.actions);
     let action = &first.actions[0];
-    assert_eq!((action.kind, action.addition), (ActionKind::Update, Some(1)), "the seeded P01 addition, 1 -> 5");
+    assert_eq!(
+        (action.kind, action.addition),
+        (ActionKind::Update, Some(1)),
+        "the seeded P01 addition, 1 -> 5"
+    );
     assert_eq!((action.company.as_str(), action.product.as_str()), ("C00001", "P01"));
     for o in execute(&first, &cw, 2, |_, _| {}).await {
         assert!(o.result.is_ok(), "{:?}", o.result);

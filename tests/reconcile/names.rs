@@ -15,7 +15,10 @@ fn yaml_names_in_another_case_find_the_company_agreement_and_product() {
     assert_eq!(kinds(&plan), [ActionKind::Update]);
     let action = &plan.actions[0];
     // The plan speaks of the records as the PSA spells them.
-    assert_eq!((action.company.as_str(), action.agreement.as_str(), action.product.as_str()), ("ACME", "Acme M365", "BP"));
+    assert_eq!(
+        (action.company.as_str(), action.agreement.as_str(), action.product.as_str()),
+        ("ACME", "Acme M365", "BP")
+    );
     assert_eq!(action.addition, Some(1));
 }
 
@@ -63,5 +66,8 @@ fn two_products_differing_only_by_case_are_ambiguous_and_named() {
     assert!(plan.actions.is_empty(), "{:?}", plan.actions);
     assert_eq!(codes(&plan.errors), ["ambiguous_product"]);
     let message = &plan.errors[0].message;
-    assert!(message.contains("`BP` (id 100) and `bp` (id 901)") && message.contains("mapping bp"), "{message}");
+    assert!(
+        message.contains("`BP` (id 100) and `bp` (id 901)") && message.contains("mapping bp"),
+        "{message}"
+    );
 }
