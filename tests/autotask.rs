@@ -75,3 +75,5 @@ pub async fn raw(
     let status = r.status().as_u16();
     (status, r.json().await.unwrap_or(Value::Null))
 }
+#[path = "autotask/realities.rs"]
+mod realities;

@@ -16,6 +16,8 @@ mod faults;
 mod names;
 #[path = "connectwise/paging.rs"]
 mod paging;
+#[path = "connectwise/realities.rs"]
+mod realities;
 #[path = "connectwise/snapshot.rs"]
 mod snapshot;
 #[path = "connectwise/support.rs"]

@@ -49,7 +49,7 @@ impl Faults {
 enum Injection {
     None,
     TooMany(f64),
-    Unavailable(u16),
+    Unavailable(u16, f64),
     Slow(u64),
     Malformed,
 }
@@ -81,7 +81,7 @@ pub(super) async fn inject(State(shared): State<Arc<SimShared>>, request: Reques
         };
         let injection = match pick() {
             0 => Injection::TooMany(f.retry_after_secs),
-            1 => Injection::Unavailable([502, 503, 504][(which * 3.0) as usize % 3]),
+            1 => Injection::Unavailable([502, 503, 504][(which * 3.0) as usize % 3], f.retry_after_secs),
             2 => Injection::Slow(f.slow_ms),
             3 => Injection::Malformed,
             _ => Injection::None,
@@ -132,22 +132,33 @@ async fn record(
     Response::from_parts(parts, Body::from(bytes))
 }
 
+/// A Cloudflare-style rate-limit page.
+const CDN_429: &str = "<html><head><title>429 Too Many Requests</title></head><body><center><h1>429 Too Many Requests</h1></center><hr><center>cloudflare</center></body></html>";
+
+fn with_retry_after(mut response: Response, secs: f64) -> Response {
+    if let Ok(v) = HeaderValue::from_str(&format!("{secs}")) {
+        response.headers_mut().insert("retry-after", v);
+    }
+    response
+}
+
 async fn respond(latency: u64, injection: Injection, request: Request, next: Next) -> Response {
     if latency > 0 {
         tokio::time::sleep(Duration::from_millis(latency)).await;
     }
     match injection {
         Injection::None => next.run(request).await,
-        Injection::TooMany(secs) => {
-            let mut r = (StatusCode::TOO_MANY_REQUESTS, "Too Many Requests").into_response();
-            if let Ok(v) = HeaderValue::from_str(&format!("{secs}")) {
-                r.headers_mut().insert("retry-after", v);
-            }
-            r
-        }
-        Injection::Unavailable(code) => {
+        // Throttling and outages come from the CDN in front of the vendor (Cloudflare for
+        // ConnectWise cloud): HTML bodies, with `Retry-After`.
+        Injection::TooMany(secs) => with_retry_after(
+            (StatusCode::TOO_MANY_REQUESTS, axum::response::Html(CDN_429)).into_response(),
+            secs,
+        ),
+        Injection::Unavailable(code, retry_after_503) => {
             let status = StatusCode::from_u16(code).unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
-            (status, "<html><body>Service Unavailable</body></html>").into_response()
+            let r = (status, axum::response::Html("<html><body>Service Unavailable</body></html>"))
+                .into_response();
+            if code == 503 && retry_after_503 > 0.0 { with_retry_after(r, retry_after_503) } else { r }
         }
         Injection::Slow(ms) => {
             tokio::time::sleep(Duration::from_millis(ms)).await;

@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 
 use super::api::{Api, PAGE_SIZE};
 use super::wire::{self, CompanyRow, ContractRow, ContractServiceRow, ServiceRow, UnitRow, leaf, query};
-use crate::live::{LiveError, RequestLabel};
+use crate::live::LiveError;
 use crate::model::{
     Addition, Agreement, AgreementStatus, Company, Fingerprint, NameKey, Product, PsaId, PsaScope,
     PsaSnapshot,
@@ -29,13 +29,9 @@ async fn read_batches<T: DeserializeOwned>(
     id: impl Fn(&T) -> PsaId,
 ) -> Result<Vec<T>, LiveError> {
     let bodies: Vec<Value> = batches.into_iter().map(|b| query(fields, filter(b))).collect();
-    let pages = try_join_all(bodies.iter().map(|body| api.query(entity, body))).await?;
+    let pages: Vec<Vec<T>> = try_join_all(bodies.iter().map(|body| api.query_rows(entity, body))).await?;
     let mut out = BTreeMap::new();
-    for item in pages.into_iter().flatten() {
-        let row: T = serde_json::from_value(item).map_err(|e| LiveError::Malformed {
-            request: RequestLabel::new("POST", format!("/{entity}/query")),
-            detail: e.to_string(),
-        })?;
+    for row in pages.into_iter().flatten() {
         out.insert(id(&row), row);
     }
     Ok(out.into_values().collect())

@@ -14,7 +14,9 @@ mod write;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use tokio::sync::OnceCell;
+use std::sync::atomic::AtomicBool;
+
+use tokio::sync::Mutex;
 
 pub use credentials::{CLIENT_ID_VAR, ConnectWiseCredentials, PRIVATE_KEY_VAR, PUBLIC_KEY_VAR};
 
@@ -43,8 +45,11 @@ pub struct ConnectWise {
     origin: url::Url,
     company: String,
     codebase: Option<String>,
-    /// `{origin}/{codebase}apis/3.0`, found once.
-    api_base: OnceCell<String>,
+    /// `{origin}/{codebase}apis/3.0`, found once (and once more after a 404, see
+    /// [`ConnectWise::moved`]).
+    api_base: Mutex<Option<String>>,
+    /// Whether the codebase was already looked up again this run.
+    rediscovered: AtomicBool,
     accept: String,
     credentials: ConnectWiseCredentials,
     concurrency: usize,
@@ -69,7 +74,8 @@ impl ConnectWise {
             origin,
             company: settings.company.clone(),
             codebase,
-            api_base: OnceCell::new(),
+            api_base: Mutex::new(None),
+            rediscovered: AtomicBool::new(false),
             accept: format!(
                 "application/vnd.connectwise.com+json; version={}",
                 settings.api_version.as_deref().unwrap_or(DEFAULT_API_VERSION)
