@@ -4,6 +4,8 @@
 
 #[path = "connectwise/canary.rs"]
 mod canary;
+#[path = "connectwise/concurrency.rs"]
+mod concurrency;
 #[path = "connectwise/conformance.rs"]
 mod conformance;
 #[path = "connectwise/count.rs"]

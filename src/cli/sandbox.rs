@@ -54,6 +54,7 @@ pub async fn run(cmd: SandboxCommand, printer: &Printer) -> Result<ExitStatus, C
         slow_ms: 60_000,
         rate_malformed: args.rate_malformed,
         seed: args.seed,
+        max_in_flight: 0,
         draws: 0,
     };
     let shared = SimShared::new(state, faults, SimCredentials::default());

@@ -116,7 +116,8 @@ pub struct ConnectWiseSettings {
     /// API model version sent in `Accept` (default `2026.4`, the version cspctl is tested against).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub api_version: Option<String>,
-    /// Agreements whose additions are read at once (default 8).
+    /// Most reads in flight at once (default 32). cspctl starts at 4 and adapts: more while
+    /// answers stay fast and clean, fewer on 429/503 or slowing answers, pausing for `Retry-After`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(range(min = 1, max = 64))]
     pub concurrency: Option<usize>,

@@ -7,6 +7,7 @@ use rand::Rng;
 use reqwest::{RequestBuilder, Response, StatusCode};
 use serde::de::DeserializeOwned;
 
+use super::adaptive::{Adaptive, Outcome};
 use super::{LiveError, RequestLabel};
 
 /// How hard to try before giving up on a request.
@@ -89,24 +90,59 @@ pub async fn send(
     idempotency: Idempotency,
     build: impl Fn() -> RequestBuilder,
 ) -> Result<Reply, LiveError> {
+    send_gated(request, policy, idempotency, None, build).await
+}
+
+/// As [`send`], each attempt holding a slot of `gate` (when given) and telling it how the
+/// attempt went, so the number in flight follows what the server can take.
+pub async fn send_gated(
+    request: &RequestLabel,
+    policy: &RetryPolicy,
+    idempotency: Idempotency,
+    gate: Option<&Adaptive>,
+    build: impl Fn() -> RequestBuilder,
+) -> Result<Reply, LiveError> {
     let mut attempt = 0;
     loop {
         attempt += 1;
         let last = attempt >= policy.max_attempts;
+        let permit = match gate {
+            Some(g) => Some(g.acquire().await),
+            None => None,
+        };
+        let started = tokio::time::Instant::now();
         let outcome = build().send().await;
         match outcome {
             Ok(response) => {
                 let status = response.status();
                 let retry_after = retry_after(&response);
+                let throttled = matches!(status.as_u16(), 429 | 503);
                 let retryable = status == StatusCode::TOO_MANY_REQUESTS
                     || (idempotency == Idempotency::Retry && matches!(status.as_u16(), 502..=504));
+                if throttled && let Some(p) = permit {
+                    p.done(Outcome::Throttled(retry_after.map(|d| d.min(policy.max_delay))));
+                    if retryable && !last {
+                        tracing::debug!(%request, %status, attempt, "retrying");
+                        // The gate holds new requests for `Retry-After`; this one waits too.
+                        sleep_backoff(policy, attempt, retry_after).await;
+                        continue;
+                    }
+                    let headers = response.headers().clone();
+                    let body = response.bytes().await.unwrap_or_default();
+                    return Ok(Reply { status, headers, body });
+                }
                 if retryable && !last {
                     tracing::debug!(%request, %status, attempt, "retrying");
+                    drop(permit);
                     sleep_backoff(policy, attempt, retry_after).await;
                     continue;
                 }
                 let headers = response.headers().clone();
-                match response.bytes().await {
+                let body = response.bytes().await;
+                if let (Some(p), Ok(_)) = (permit, &body) {
+                    p.done(Outcome::Answered(started.elapsed()));
+                }
+                match body {
                     Ok(body) => return Ok(Reply { status, headers, body }),
                     Err(e) if idempotency == Idempotency::Retry && !last => {
                         tracing::debug!(%request, error = %e, attempt, "body read failed; retrying");
@@ -117,6 +153,7 @@ pub async fn send(
             }
             Err(e) if idempotency == Idempotency::Retry && !last => {
                 tracing::debug!(%request, error = %e, attempt, "retrying");
+                drop(permit);
                 sleep_backoff(policy, attempt, None).await;
             }
             Err(e) => return Err(transport(request, &e)),

@@ -33,6 +33,10 @@ pub struct Faults {
     pub rate_malformed: f64,
     /// Seed of the generator; the same seed gives the same faults for the same requests.
     pub seed: u64,
+    /// When not 0, requests served at once: as many again wait for a slot (answers slow
+    /// down), and any beyond that are refused 429 with `Retry-After` (`retry_after_secs`, or
+    /// 1 s), as a tenant behind a rate-limiting proxy would.
+    pub max_in_flight: usize,
     /// Internal: draws so far, so each request gets a fresh but repeatable draw.
     #[serde(skip)]
     pub draws: u64,
@@ -87,6 +91,26 @@ pub(super) async fn inject(State(shared): State<Arc<SimShared>>, request: Reques
             _ => Injection::None,
         };
         (f.latency_ms, injection)
+    };
+    let (max_in_flight, retry_after) = {
+        let f = shared.faults.lock().unwrap_or_else(|p| p.into_inner());
+        (f.max_in_flight, if f.retry_after_secs > 0.0 { f.retry_after_secs } else { 1.0 })
+    };
+    let _slot = if max_in_flight > 0 {
+        match shared.in_flight.enter(max_in_flight).await {
+            Some(slot) => Some(slot),
+            None => {
+                if latency > 0 {
+                    tokio::time::sleep(Duration::from_millis(latency)).await;
+                }
+                return with_retry_after(
+                    (StatusCode::TOO_MANY_REQUESTS, axum::response::Html(CDN_429)).into_response(),
+                    retry_after,
+                );
+            }
+        }
+    } else {
+        None
     };
     let recording = shared.journal.lock().unwrap_or_else(|p| p.into_inner()).is_some();
     if recording {
@@ -172,5 +196,68 @@ async fn respond(latency: u64, injection: Injection, request: Request, next: Nex
             let cut = bytes.slice(..bytes.len() / 2);
             Response::from_parts(parts, Body::from(cut))
         }
+    }
+}
+
+/// The simulator's in-flight limit ([`Faults::max_in_flight`]): who is served, who waits.
+#[derive(Debug, Default)]
+pub struct InFlight {
+    counts: std::sync::Mutex<(usize, usize)>,
+    freed: tokio::sync::Notify,
+    refused: std::sync::atomic::AtomicU64,
+    peak: std::sync::atomic::AtomicU64,
+}
+
+/// A served request's slot, freed on drop.
+pub struct Slot<'a>(&'a InFlight);
+
+impl Drop for Slot<'_> {
+    fn drop(&mut self) {
+        self.0.counts.lock().unwrap_or_else(|p| p.into_inner()).0 -= 1;
+        self.0.freed.notify_one();
+    }
+}
+
+impl InFlight {
+    /// A slot among `max`, after waiting behind at most `max` others; `None` when the queue
+    /// is full too (the request is refused).
+    async fn enter(&self, max: usize) -> Option<Slot<'_>> {
+        use std::sync::atomic::Ordering;
+        let mut queued = false;
+        loop {
+            let notified = self.freed.notified();
+            tokio::pin!(notified);
+            notified.as_mut().enable();
+            {
+                let mut c = self.counts.lock().unwrap_or_else(|p| p.into_inner());
+                if c.0 < max {
+                    c.0 += 1;
+                    if queued {
+                        c.1 -= 1;
+                    }
+                    self.peak.fetch_max(c.0 as u64, Ordering::Relaxed);
+                    return Some(Slot(self));
+                }
+                if !queued {
+                    if c.1 >= max {
+                        self.refused.fetch_add(1, Ordering::Relaxed);
+                        return None;
+                    }
+                    c.1 += 1;
+                    queued = true;
+                }
+            }
+            notified.await;
+        }
+    }
+
+    /// Requests refused because the limit and its queue were full.
+    pub fn refused(&self) -> u64 {
+        self.refused.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// Most requests served at once.
+    pub fn peak(&self) -> u64 {
+        self.peak.load(std::sync::atomic::Ordering::Relaxed)
     }
 }

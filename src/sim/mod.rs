@@ -16,7 +16,7 @@ use axum::extract::State;
 use axum::routing::get;
 use serde::Serialize;
 
-pub use faults::Faults;
+pub use faults::{Faults, InFlight};
 
 use crate::live::sandbox::SandboxState;
 
@@ -57,6 +57,8 @@ pub struct SimShared {
     pub base_url: OnceLock<String>,
     /// When set, every exchange is recorded (spec-conformance tests read it).
     pub journal: Mutex<Option<Vec<Exchange>>>,
+    /// Requests in flight under [`Faults::max_in_flight`], and those refused for it.
+    pub in_flight: InFlight,
 }
 
 /// One request and its response, as recorded by the journal.
@@ -92,6 +94,7 @@ impl SimShared {
             credentials,
             base_url: OnceLock::new(),
             journal: Mutex::new(None),
+            in_flight: InFlight::default(),
         })
     }
 

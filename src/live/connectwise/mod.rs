@@ -1,6 +1,6 @@
 //! ConnectWise Manage (PSA) over its REST API: bulk, paged reads of companies, agreements and
-//! catalog items filtered with `conditions`; per-agreement addition reads with bounded
-//! concurrency; creates that re-read instead of retrying blindly; updates and cancels as
+//! catalog items filtered with `conditions`; per-agreement addition reads with adaptive,
+//! bounded concurrency; creates that re-read instead of retrying blindly; updates and cancels as
 //! JSON-patch after a `_info.lastUpdated` check. Never DELETE.
 
 mod conditions;
@@ -20,6 +20,7 @@ use tokio::sync::Mutex;
 
 pub use credentials::{CLIENT_ID_VAR, ConnectWiseCredentials, PRIVATE_KEY_VAR, PUBLIC_KEY_VAR};
 
+use super::adaptive::{Adaptive, Summary};
 use super::http::{self, RetryPolicy};
 use super::{LiveError, Psa};
 use crate::config::ConnectWiseSettings;
@@ -28,8 +29,9 @@ use crate::model::{Applied, PsaScope, PsaSnapshot, Write};
 /// The API model version cspctl is written against (sent in `Accept`).
 pub const DEFAULT_API_VERSION: &str = "2026.4";
 
-/// Requests in flight at once for per-agreement reads, unless `concurrency:` says otherwise.
-pub const DEFAULT_CONCURRENCY: usize = 8;
+/// Most reads in flight at once, unless `concurrency:` says otherwise. Reads start at
+/// [`INITIAL_LIMIT`](crate::live::adaptive::INITIAL_LIMIT) and adapt up to this bound.
+pub const DEFAULT_MAX_CONCURRENCY: usize = 32;
 
 /// Largest page ConnectWise serves.
 pub const PAGE_SIZE: usize = 1000;
@@ -52,7 +54,8 @@ pub struct ConnectWise {
     rediscovered: AtomicBool,
     accept: String,
     credentials: ConnectWiseCredentials,
-    concurrency: usize,
+    /// How many reads go at once: adapts to the tenant's answers (see [`Adaptive`]).
+    reads: Adaptive,
     retry: RetryPolicy,
     forward_only: bool,
 }
@@ -81,7 +84,7 @@ impl ConnectWise {
                 settings.api_version.as_deref().unwrap_or(DEFAULT_API_VERSION)
             ),
             credentials,
-            concurrency: settings.concurrency.unwrap_or(DEFAULT_CONCURRENCY).max(1),
+            reads: Adaptive::new(settings.concurrency.unwrap_or(DEFAULT_MAX_CONCURRENCY)),
             retry: RetryPolicy::default(),
             forward_only: false,
         })
@@ -97,6 +100,17 @@ impl ConnectWise {
     pub fn with_retry(mut self, retry: RetryPolicy) -> Self {
         self.retry = retry;
         self
+    }
+
+    /// Keeps reads at exactly `limit` in flight instead of adapting (benches compare the two).
+    pub fn with_fixed_concurrency(mut self, limit: usize) -> Self {
+        self.reads = Adaptive::fixed(limit);
+        self
+    }
+
+    /// What the read limiter did so far: its limit, the most reads in flight, throttles seen.
+    pub fn read_concurrency(&self) -> Summary {
+        self.reads.summary()
     }
 
     /// Pages with `pagination-type: forward-only` (`pageId`) instead of page numbers.

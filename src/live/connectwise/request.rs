@@ -150,7 +150,8 @@ impl ConnectWise {
         idempotency: Idempotency,
     ) -> Result<Reply, LiveError> {
         let method = Method::from_bytes(label.method.as_bytes()).unwrap_or(Method::GET);
-        http::send(label, &self.retry, idempotency, || self.build(&method, url, body)).await
+        let gate = (method == Method::GET).then_some(&self.reads);
+        http::send_gated(label, &self.retry, idempotency, gate, || self.build(&method, url, body)).await
     }
 
     /// GETs one JSON document, reading again when the body arrives unreadable (safe for reads).

@@ -1,9 +1,9 @@
 //! The plan's read: whole lists filtered with `conditions` (companies and catalog items by
 //! identifier, agreements by company), then the additions of the agreements the workspace
-//! names, one paged read each, `concurrency` at a time, and finally the catalog items those
+//! names, one paged read each, as many at a time as the adaptive limit allows, and finally the catalog items those
 //! additions bill that the workspace does not map (one filtered read, only when there are any).
 
-use std::collections::{BTreeSet, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 use futures::{StreamExt, TryStreamExt, stream};
 use serde::de::DeserializeOwned;
@@ -53,22 +53,31 @@ pub(super) async fn read(cw: &ConnectWise, scope: &PsaScope) -> Result<PsaSnapsh
     agreements.sort_by_key(|a| a.id);
     agreements.dedup_by_key(|a| a.id);
 
+    // Indexed once: (company, agreement name) pairs find their agreements without a scan.
+    let mut owners: HashMap<NameKey, Vec<PsaId>> = HashMap::new();
+    for c in &companies {
+        owners.entry(NameKey::new(&c.identifier)).or_default().push(c.id);
+    }
+    let mut by_owner: HashMap<(PsaId, NameKey), Vec<PsaId>> = HashMap::new();
+    for a in &agreements {
+        by_owner.entry((a.company, NameKey::new(&a.name))).or_default().push(a.id);
+    }
     let named: BTreeSet<PsaId> = scope
         .agreements
         .iter()
         .flat_map(|(company, name)| {
-            let (company, name) = (NameKey::new(company), NameKey::new(name));
-            let owners: Vec<PsaId> =
-                companies.iter().filter(|c| NameKey::new(&c.identifier) == company).map(|c| c.id).collect();
-            agreements
+            let name = NameKey::new(name);
+            let owners = owners.get(&NameKey::new(company)).map(Vec::as_slice).unwrap_or_default();
+            owners
                 .iter()
-                .filter(move |a| owners.contains(&a.company) && NameKey::new(&a.name) == name)
-                .map(|a| a.id)
+                .flat_map(|owner| by_owner.get(&(*owner, name.clone())).cloned().unwrap_or_default())
+                .collect::<Vec<_>>()
         })
         .collect();
+    // Every read is queued at once; the adaptive limit decides how many are in flight.
     let mut additions: Vec<Addition> = stream::iter(named)
         .map(|id| cw.additions_of(id))
-        .buffer_unordered(cw.concurrency)
+        .buffer_unordered(cw.reads.max())
         .try_concat()
         .await?;
     additions.sort_by_key(|a| a.id);
@@ -127,7 +136,7 @@ impl ConnectWise {
         }
         stream::iter(chunks)
             .map(|c| async move { self.list(path, Some(&c)).await })
-            .buffer_unordered(self.concurrency)
+            .buffer_unordered(self.reads.max())
             .try_concat()
             .await
     }
