@@ -9,6 +9,8 @@ mod faults;
 mod flows;
 #[path = "autotask/query.rs"]
 mod query;
+#[path = "autotask/races.rs"]
+mod races;
 #[path = "autotask/reads.rs"]
 mod reads;
 #[path = "autotask/security.rs"]

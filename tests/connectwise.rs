@@ -14,6 +14,8 @@ mod e2e;
 mod faults;
 #[path = "connectwise/paging.rs"]
 mod paging;
+#[path = "connectwise/races.rs"]
+mod races;
 #[path = "connectwise/snapshot.rs"]
 mod snapshot;
 #[path = "connectwise/support.rs"]
