@@ -15,6 +15,8 @@ mod query;
 mod races;
 #[path = "autotask/reads.rs"]
 mod reads;
+#[path = "autotask/same_day.rs"]
+mod same_day;
 #[path = "autotask/security.rs"]
 mod security;
 #[path = "autotask/spec.rs"]
