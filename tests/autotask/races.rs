@@ -262,3 +262,35 @@ async fn an_interrupt_mid_apply_finishes_what_is_in_flight_and_the_audit_log_mat
     .expect("join");
     assert_eq!(code, Some(0), "{output}");
 }
+
+#[tokio::test]
+async fn a_same_day_change_fails_alone_and_says_when_it_can_take_effect() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (ws, dd) = super::names::workspace(dir.path());
+    let sim = start(seeded(3, 3, 2)).await;
+    let at = client(&sim);
+    let scope = cspctl::reconcile::scope(&ws);
+    let plan_with = |held: u32, live: cspctl::model::PsaSnapshot| {
+        let mut dd = dd.dicker_data.clone();
+        for l in &mut dd.licences {
+            l.quantity = held;
+        }
+        cspctl::reconcile::plan(&ws, &dd, &live, today())
+    };
+    let first = plan_with(5, snap(&at, &scope).await);
+    assert!(cspctl::apply::execute(&first, &at, 2, |_, _| {}).await.iter().all(|o| o.result.is_ok()));
+    // Dicker Data moves again the same day: the plan warns, and apply's refusal says the
+    // change can only take effect from tomorrow (not "apply again").
+    let again = plan_with(7, snap(&at, &scope).await);
+    assert!(again.warnings.iter().any(|f| f.code == "same_day_adjustment"), "{:?}", again.warnings);
+    let outcomes = cspctl::apply::execute(&again, &at, 2, |_, _| {}).await;
+    let [outcome] = outcomes.as_slice() else { panic!("{outcomes:?}") };
+    match &outcome.result {
+        Err(ActionError::Failed(e)) if e.is_same_day() => {
+            let text = e.to_string();
+            assert!(text.contains("from the next day") && !text.contains("apply again"), "{text}");
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(units_on(&sim.shared, 100_001, today()), Some(5));
+}
