@@ -18,6 +18,8 @@ mod faults;
 mod names;
 #[path = "connectwise/paging.rs"]
 mod paging;
+#[path = "connectwise/races.rs"]
+mod races;
 #[path = "connectwise/realities.rs"]
 mod realities;
 #[path = "connectwise/snapshot.rs"]

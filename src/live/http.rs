@@ -80,10 +80,15 @@ impl Reply {
     }
 }
 
+/// The `tracing` target of the one event per request (`-v` shows them).
+pub const REQUEST_TARGET: &str = "cspctl::request";
+
 /// Sends a request built by `build` (called once per attempt) and retries what is safe.
 ///
 /// Returns the first reply that is not retryable, or the last one when attempts run out;
-/// callers turn error statuses into vendor-specific messages.
+/// callers turn error statuses into vendor-specific messages. Logs one event per request at
+/// [`REQUEST_TARGET`]: method, path (the label never holds credentials or a query string),
+/// final status, time including retries, and how many retries it took.
 pub async fn send(
     request: &RequestLabel,
     policy: &RetryPolicy,
@@ -102,10 +107,36 @@ pub async fn send_gated(
     gate: Option<&Adaptive>,
     build: impl Fn() -> RequestBuilder,
 ) -> Result<Reply, LiveError> {
-    let mut attempt = 0;
+    let started = std::time::Instant::now();
+    let mut attempts = 0;
+    let result = send_with_retries(request, policy, idempotency, gate, build, &mut attempts).await;
+    let status = match &result {
+        Ok(reply) => reply.status.as_u16().to_string(),
+        Err(_) => "failed".to_string(),
+    };
+    tracing::info!(
+        target: REQUEST_TARGET,
+        method = %request.method,
+        path = %request.path,
+        status = %status,
+        ms = started.elapsed().as_millis() as u64,
+        retries = attempts.saturating_sub(1),
+        "request"
+    );
+    result
+}
+
+async fn send_with_retries(
+    request: &RequestLabel,
+    policy: &RetryPolicy,
+    idempotency: Idempotency,
+    gate: Option<&Adaptive>,
+    build: impl Fn() -> RequestBuilder,
+    attempt: &mut u32,
+) -> Result<Reply, LiveError> {
     loop {
-        attempt += 1;
-        let last = attempt >= policy.max_attempts;
+        *attempt += 1;
+        let last = *attempt >= policy.max_attempts;
         let permit = match gate {
             Some(g) => Some(g.acquire().await),
             None => None,
@@ -122,9 +153,9 @@ pub async fn send_gated(
                 if throttled && let Some(p) = permit {
                     p.done(Outcome::Throttled(retry_after.map(|d| d.min(policy.max_delay))));
                     if retryable && !last {
-                        tracing::debug!(%request, %status, attempt, "retrying");
+                        tracing::debug!(%request, %status, attempt = *attempt, "retrying");
                         // The gate holds new requests for `Retry-After`; this one waits too.
-                        sleep_backoff(policy, attempt, retry_after).await;
+                        sleep_backoff(policy, *attempt, retry_after).await;
                         continue;
                     }
                     let headers = response.headers().clone();
@@ -132,9 +163,9 @@ pub async fn send_gated(
                     return Ok(Reply { status, headers, body });
                 }
                 if retryable && !last {
-                    tracing::debug!(%request, %status, attempt, "retrying");
+                    tracing::debug!(%request, %status, attempt = *attempt, "retrying");
                     drop(permit);
-                    sleep_backoff(policy, attempt, retry_after).await;
+                    sleep_backoff(policy, *attempt, retry_after).await;
                     continue;
                 }
                 let headers = response.headers().clone();
@@ -145,16 +176,16 @@ pub async fn send_gated(
                 match body {
                     Ok(body) => return Ok(Reply { status, headers, body }),
                     Err(e) if idempotency == Idempotency::Retry && !last => {
-                        tracing::debug!(%request, error = %e, attempt, "body read failed; retrying");
-                        sleep_backoff(policy, attempt, None).await;
+                        tracing::debug!(%request, error = %e, attempt = *attempt, "body read failed; retrying");
+                        sleep_backoff(policy, *attempt, None).await;
                     }
                     Err(e) => return Err(transport(request, &e)),
                 }
             }
             Err(e) if idempotency == Idempotency::Retry && !last => {
-                tracing::debug!(%request, error = %e, attempt, "retrying");
+                tracing::debug!(%request, error = %e, attempt = *attempt, "retrying");
                 drop(permit);
-                sleep_backoff(policy, attempt, None).await;
+                sleep_backoff(policy, *attempt, None).await;
             }
             Err(e) => return Err(transport(request, &e)),
         }

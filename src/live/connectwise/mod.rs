@@ -11,12 +11,13 @@ mod snapshot;
 mod wire;
 mod write;
 
-use std::time::Duration;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
+use futures::{StreamExt, TryStreamExt, stream};
 use std::sync::atomic::AtomicBool;
-
-use tokio::sync::Mutex;
+use tokio::sync::Mutex as AsyncMutex;
 
 pub use credentials::{CLIENT_ID_VAR, ConnectWiseCredentials, PRIVATE_KEY_VAR, PUBLIC_KEY_VAR};
 
@@ -24,7 +25,7 @@ use super::adaptive::{Adaptive, Summary};
 use super::http::{self, RetryPolicy};
 use super::{LiveError, Psa};
 use crate::config::ConnectWiseSettings;
-use crate::model::{Applied, PsaScope, PsaSnapshot, Write};
+use crate::model::{Addition, Applied, PsaId, PsaScope, PsaSnapshot, Write};
 
 /// The API model version cspctl is written against (sent in `Accept`).
 pub const DEFAULT_API_VERSION: &str = "2026.4";
@@ -49,7 +50,7 @@ pub struct ConnectWise {
     codebase: Option<String>,
     /// `{origin}/{codebase}apis/3.0`, found once (and once more after a 404, see
     /// [`ConnectWise::moved`]).
-    api_base: Mutex<Option<String>>,
+    api_base: AsyncMutex<Option<String>>,
     /// Whether the codebase was already looked up again this run.
     rediscovered: AtomicBool,
     accept: String,
@@ -58,6 +59,10 @@ pub struct ConnectWise {
     reads: Adaptive,
     retry: RetryPolicy,
     forward_only: bool,
+    /// Per-request timeout, also how long a request whose answer was lost may still land.
+    timeout: Duration,
+    /// When the last write answer was lost (timeout, 5xx): the read-back waits for it to land.
+    lost: Mutex<Option<Instant>>,
 }
 
 impl ConnectWise {
@@ -77,7 +82,7 @@ impl ConnectWise {
             origin,
             company: settings.company.clone(),
             codebase,
-            api_base: Mutex::new(None),
+            api_base: AsyncMutex::new(None),
             rediscovered: AtomicBool::new(false),
             accept: format!(
                 "application/vnd.connectwise.com+json; version={}",
@@ -87,12 +92,15 @@ impl ConnectWise {
             reads: Adaptive::new(settings.concurrency.unwrap_or(DEFAULT_MAX_CONCURRENCY)),
             retry: RetryPolicy::default(),
             forward_only: false,
+            timeout: DEFAULT_TIMEOUT,
+            lost: Mutex::new(None),
         })
     }
 
     /// Uses a different per-request timeout (tests use short ones).
     pub fn with_timeout(mut self, timeout: Duration) -> Result<Self, LiveError> {
         self.http = http::client(timeout)?;
+        self.timeout = timeout;
         Ok(self)
     }
 
@@ -130,7 +138,41 @@ impl Psa for ConnectWise {
         snapshot::read(self, scope).await
     }
 
-    async fn apply(&self, write: &Write) -> Result<Applied, LiveError> {
-        write::apply(self, write).await
+    async fn additions(&self, agreements: &[PsaId]) -> Result<Vec<Addition>, LiveError> {
+        let mut ids = agreements.to_vec();
+        ids.sort_unstable();
+        ids.dedup();
+        stream::iter(ids)
+            .map(|id| self.additions_of(id))
+            .buffer_unordered(self.reads.max())
+            .try_concat()
+            .await
+    }
+
+    fn bulk_additions(&self) -> bool {
+        false
+    }
+
+    async fn write(&self, write: &Write, current: Option<&Addition>) -> Result<Applied, LiveError> {
+        write::apply(self, write, current).await
+    }
+
+    async fn settle(&self) {
+        let lost = *self.lost.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(at) = lost {
+            let until = at + self.timeout;
+            tracing::debug!(
+                "a write answer was lost; waiting up to {:?} for it to land before reading back",
+                self.timeout
+            );
+            tokio::time::sleep_until(until.into()).await;
+        }
+    }
+}
+
+impl ConnectWise {
+    /// Notes that a write's answer was lost, so [`Psa::settle`] waits for it.
+    fn lost_answer(&self) {
+        *self.lost.lock().unwrap_or_else(|p| p.into_inner()) = Some(Instant::now());
     }
 }
