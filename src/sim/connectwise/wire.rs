@@ -51,8 +51,8 @@ pub fn company(c: &Company) -> Value {
 }
 
 /// An `Agreement`, with its company reference filled from the snapshot.
-pub fn agreement(a: &Agreement, psa: &PsaSnapshot) -> Value {
-    let company = psa.companies.iter().find(|c| c.id == a.company);
+/// The company is looked up by the caller (an index), so listing agreements is not quadratic.
+pub fn agreement_of(a: &Agreement, company: Option<&Company>) -> Value {
     let mut company_ref = Map::new();
     company_ref.insert("id".into(), json!(a.company));
     if let Some(c) = company {
@@ -100,6 +100,11 @@ pub fn catalog_item(p: &Product) -> Value {
 pub fn addition(a: &Addition, psa: &PsaSnapshot) -> Value {
     let product = psa.products.iter().find(|p| p.id == a.product);
     let status = psa.agreements.iter().find(|g| g.id == a.agreement).map(|g| g.status);
+    addition_of(a, product, status)
+}
+
+/// An `Addition` whose product and agreement status were already looked up.
+pub fn addition_of(a: &Addition, product: Option<&Product>, status: Option<AgreementStatus>) -> Value {
     let mut product_ref = Map::new();
     product_ref.insert("id".into(), json!(a.product));
     if let Some(p) = product {
