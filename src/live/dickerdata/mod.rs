@@ -16,4 +16,4 @@ pub mod values;
 
 pub use api::{DickerDataApi, DickerDataCredentials, ListingSettings, UnitPrice};
 
-pub use export::{DickerDataExport, ExportError, read_export};
+pub use export::{DickerDataExport, ExportError, read_export, read_export_bytes};
