@@ -70,11 +70,6 @@ pub fn open(path: &Path, limit: u64) -> Result<File, FileError> {
     Ok(file)
 }
 
-/// Whether `path` would be read: a regular file after following links (no open, no block).
-pub fn is_regular(path: &Path) -> bool {
-    std::fs::metadata(path).is_ok_and(|m| m.is_file())
-}
-
 /// What a non-regular file is, for the message.
 pub fn kind_name(kind: &std::fs::FileType) -> &'static str {
     #[cfg(unix)]

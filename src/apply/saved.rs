@@ -41,8 +41,8 @@ impl SavedPlan {
     pub fn read(path: &Path) -> Result<Self, SavedPlanError> {
         let unreadable =
             |message: String| SavedPlanError::Unreadable { path: path.display().to_string(), message };
-        let bytes =
-            crate::files::read(path, crate::files::SAVED_PLAN_LIMIT).map_err(|e| unreadable(e.to_string()))?;
+        let bytes = crate::files::read(path, crate::files::SAVED_PLAN_LIMIT)
+            .map_err(|e| unreadable(e.to_string()))?;
         Self::from_json(path, &bytes)
     }
 

@@ -5,6 +5,7 @@ use super::plan::{PlanOptions, Prepared, prepare, render_plan};
 use super::{CliError, ExitStatus, Format, Printer};
 use crate::apply::{ActionError, AuditLog, SavedPlan};
 use crate::reconcile::{Action, ActionKind};
+use crate::render::escape::terminal;
 
 /// Arguments of `cspctl apply`.
 #[derive(Debug, clap::Args)]
@@ -120,7 +121,9 @@ pub async fn run(args: &ApplyArgs, printer: &Printer) -> Result<ExitStatus, CliE
 }
 
 fn outcome_line(action: &Action, result: &Result<crate::model::Applied, ActionError>) -> String {
-    let what = format!("{} / {} / {}", action.client_name, action.agreement, action.product);
+    // Names come from Dicker Data, the PSA and the YAML: no control character reaches the terminal.
+    let what =
+        terminal(&format!("{} / {} / {}", action.client_name, action.agreement, action.product)).into_owned();
     match result {
         Ok(applied) => {
             let verb = match action.kind {
@@ -131,7 +134,7 @@ fn outcome_line(action: &Action, result: &Result<crate::model::Applied, ActionEr
             format!("  ok      {verb} {what} (addition {})", applied.addition)
         }
         Err(ActionError::Skipped) => format!("  skipped {what}: an earlier error stopped the apply"),
-        Err(e) => format!("  FAILED  {what}: {e}"),
+        Err(e) => format!("  FAILED  {what}: {}", terminal(&e.to_string())),
     }
 }
 

@@ -231,15 +231,15 @@ pub fn workspace(files: &[ParsedFile], errors: &mut Vec<Diagnostic>) {
 /// must be quoted.
 fn unquoted_id(file: &ParsedFile, index: &str, id: &str, errors: &mut Vec<Diagnostic>) {
     let at = file.value_at(&["clients", index, "dicker_data"]);
-    let quoted = at
-        .offset
-        .and_then(|o| file.source.text().get(o..))
-        .is_some_and(|rest| rest.starts_with(['"', '\'']));
+    let quoted =
+        at.offset.and_then(|o| file.source.text().get(o..)).is_some_and(|rest| rest.starts_with(['"', '\'']));
     if !quoted && !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit()) {
         errors.push(
             Diagnostic::new(
                 file.source.mark(at, "quote this id"),
-                format!("Dicker Data id {id} is written as a number; ids are text and keep their leading zeros"),
+                format!(
+                    "Dicker Data id {id} is written as a number; ids are text and keep their leading zeros"
+                ),
             )
             .help(format!("write `dicker_data: \"{id}\"`")),
         );

@@ -10,6 +10,7 @@ use std::sync::Arc;
 use annotate_snippets::{AnnotationKind, Group, Level, Origin, Renderer, Snippet};
 
 use super::located::Pos;
+use crate::render::escape::terminal;
 
 /// A workspace file's text as diagnostics may show it: secrets already replaced by `*`, and
 /// the secrets themselves kept only so the rendered output can be searched for them.
@@ -42,6 +43,7 @@ impl SourceFile {
     pub fn new(path: PathBuf, text: &str, masks: &[Range<usize>]) -> Self {
         let mut masks: Vec<Range<usize>> =
             masks.iter().filter(|r| text.get((*r).clone()).is_some() && !r.is_empty()).cloned().collect();
+        let secrets = super::secrets::secret_pieces(text, &masks);
         masks.sort_by_key(|r| (r.start, r.end));
         let mut merged: Vec<Range<usize>> = Vec::new();
         for r in masks {
@@ -62,7 +64,6 @@ impl SourceFile {
                 masked.replace_range(range.clone(), &stars);
             }
         }
-        let secrets = super::secrets::secret_pieces(text, &merged);
         SourceFile { path, masked: Arc::new(Masked { text: masked, masks: merged, secrets }) }
     }
 
@@ -166,8 +167,11 @@ impl Diagnostic {
                 None => files.push((mark.file.as_path(), vec![(i, mark)])),
             }
         }
-        let paths: Vec<String> = files.iter().map(|(file, _)| file.display().to_string()).collect();
-        let mut group = Group::with_title(Level::ERROR.primary_title(self.message.as_str()));
+        // Paths, messages, labels and snippets quote what the user or a vendor wrote: control
+        // characters are made visible (in snippets replaced by `?`, so offsets hold).
+        let paths: Vec<String> =
+            files.iter().map(|(file, _)| terminal(&file.display().to_string()).into_owned()).collect();
+        let mut group = Group::with_title(Level::ERROR.primary_title(terminal(&self.message)));
         for ((_, file_marks), path) in files.iter().zip(&paths) {
             group = match snippet_of(file_marks, path) {
                 Element::Snippet(s) => group.element(s),
@@ -175,7 +179,7 @@ impl Diagnostic {
             };
         }
         if let Some(help) = &self.help {
-            group = group.element(Level::HELP.message(help.as_str()));
+            group = group.element(Level::HELP.message(terminal(help)));
         }
         renderer.render(&[group]).to_string()
     }
@@ -216,7 +220,7 @@ fn snippet_of<'a>(marks: &[(usize, &'a Mark)], path: &'a str) -> Element<'a> {
         let kind = if *i == 0 { AnnotationKind::Primary } else { AnnotationKind::Context };
         let start = map.place(span.start, false).min(excerpt_len);
         let end = map.place(span.end, true).clamp(start, excerpt_len);
-        kind.span(start..end).label(if mark.label.is_empty() { None } else { Some(mark.label.as_str()) })
+        kind.span(start..end).label(if mark.label.is_empty() { None } else { Some(terminal(&mark.label)) })
     });
     Element::Snippet(
         Snippet::source(excerpt)
@@ -225,6 +229,13 @@ fn snippet_of<'a>(marks: &[(usize, &'a Mark)], path: &'a str) -> Element<'a> {
             .fold(last - first > 6)
             .annotations(annotations),
     )
+}
+
+/// Whether a snippet character would act on a terminal (what [`terminal`] makes visible),
+/// line breaks and tabs aside.
+fn acts_on_terminal(c: char) -> bool {
+    let mut buf = [0; 4];
+    c != '\n' && c != '\t' && matches!(terminal(c.encode_utf8(&mut buf)), std::borrow::Cow::Owned(_))
 }
 
 /// Where masked ranges went when an excerpt was collapsed: (start, end) in the file and the
@@ -237,7 +248,8 @@ struct Placement {
 impl Placement {
     /// A file offset as an excerpt offset; inside a masked piece, its start (or its end).
     fn place(&self, offset: usize, is_end: bool) -> usize {
-        let mut shift: isize = 0;
+        // The end of the last piece before `offset`, in the file and in the excerpt.
+        let (mut from_end, mut to_end) = (self.start, 0);
         for (from, to) in &self.pieces {
             if offset < from.start {
                 break;
@@ -245,9 +257,9 @@ impl Placement {
             if offset < from.end || (is_end && offset == from.end) {
                 return if is_end && offset > from.start { to.end } else { to.start };
             }
-            shift = to.end as isize - from.end as isize;
+            (from_end, to_end) = (from.end, to.end);
         }
-        (offset as isize - self.start as isize + shift).max(0) as usize
+        offset.saturating_sub(from_end) + to_end
     }
 }
 
@@ -266,17 +278,28 @@ fn collapse(source: &str, range: Range<usize>, masks: &[Range<usize>]) -> (Strin
                 piece_start += 1;
             }
             let piece_end = piece_start + line.len();
-            out.push_str(&source[at..piece_start]);
-            let to_start = out.len();
-            if !line.is_empty() {
+            // Blanks around a masked line (indentation of a block scalar) stay as they are.
+            let lead = line.len() - line.trim_start().len();
+            let trail = line.len() - line.trim_end().len();
+            if lead < line.len() {
+                let (from, to) = (piece_start + lead, piece_end - trail);
+                out.push_str(&source[at..from]);
+                let to_start = out.len();
                 out.push_str(super::secrets::MASK);
+                pieces.push((from..to, to_start..out.len()));
+                at = to;
             }
-            pieces.push((piece_start..piece_end, to_start..out.len()));
-            at = piece_end;
             piece_start = piece_end;
         }
     }
     out.push_str(&source[at..range.end]);
+    let out = if out.chars().any(acts_on_terminal) {
+        out.chars()
+            .map(|c| if acts_on_terminal(c) { "?".repeat(c.len_utf8()) } else { c.to_string() })
+            .collect()
+    } else {
+        out
+    };
     (out, Placement { start: range.start, pieces })
 }
 
@@ -349,5 +372,57 @@ impl ConfigErrors {
 impl fmt::Display for ConfigErrors {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.render(false))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(text: &str, needle: &str) -> Pos {
+        let offset = text.find(needle).unwrap();
+        let line = text[..offset].matches('\n').count() + 1;
+        let column = offset - text[..offset].rfind('\n').map_or(0, |i| i + 1) + 1;
+        Pos { line, column, offset: Some(offset), len: Some(needle.len()) }
+    }
+
+    #[test]
+    fn snippets_show_secrets_as_a_fixed_mask_and_keep_later_marks_in_place() {
+        let text = "a: 1\nb: { token: Hunter2IsAVeryLongPassword, colour: red }\nc: 3\n";
+        let start = text.find("Hunter2").unwrap();
+        let source = SourceFile::new("f.yaml".into(), text, &[start..start + 26]);
+        let d = Diagnostic::new(source.mark(at(text, "colour"), "unknown field"), "unknown field `colour`");
+        let rendered = d.render(false);
+        assert!(rendered.contains("b: { token: ****, colour: red }"), "{rendered}");
+        assert!(!rendered.contains("Hunter2"), "{rendered}");
+        // The caret sits under `colour`, after the collapsed mask.
+        let line = rendered.lines().find(|l| l.contains("^")).unwrap();
+        let caret = line.find('^').unwrap();
+        let source_line = rendered.lines().find(|l| l.contains("colour: red")).unwrap();
+        assert_eq!(&source_line[caret..caret + 6], "colour", "{rendered}");
+    }
+
+    #[test]
+    fn messages_labels_and_help_are_masked_in_one_pass() {
+        let text = "password: Hunter2IsAVeryLongPassword\n";
+        let source = SourceFile::new("f.yaml".into(), text, &[10..36]);
+        let d = Diagnostic::new(
+            source.mark(at(text, "password"), "Hunter2IsAVeryLongPassword"),
+            "echoes Hunter2IsAVeryLongPassword",
+        )
+        .help("and ghp_abcdefghijklmnopqrstuvwxyz0123 too");
+        for text in [d.render(false), format!("{d:?}"), d.to_string()] {
+            assert!(!text.contains("Hunter2") && !text.contains("ghp_abc"), "{text}");
+        }
+    }
+
+    #[test]
+    fn control_characters_in_snippets_and_messages_are_neutralised() {
+        let text = "name: a\u{1b}[2Jb\n";
+        let source = SourceFile::new("f.yaml".into(), text, &[]);
+        let d = Diagnostic::new(source.mark(at(text, "name"), "here"), "name a\u{1b}[2Jb is bad");
+        let rendered = d.render(true);
+        assert!(!rendered.contains("\u{1b}[2J"), "{rendered:?}");
+        assert!(rendered.contains("a\\u{1b}[2Jb is bad"), "{rendered:?}");
     }
 }

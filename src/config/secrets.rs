@@ -33,7 +33,13 @@ pub fn scan(root: &Located, text: &str) -> (Vec<Finding>, Vec<Range<usize>>) {
     let mut masks = Vec::new();
     for finding in &findings {
         if finding.key_is_secret {
-            masks.extend(value_range(finding.key_at, text));
+            // A key is one plain or quoted scalar on its line: its own span, no more.
+            let at = finding.key_at;
+            if let (Some(start), Some(len)) = (at.offset, at.len)
+                && text.get(start..start + len).is_some()
+            {
+                masks.push(start..start + len);
+            }
             continue;
         }
         // A credential key may hold a mapping or list (`credentials: { user: .., pass: .. }`):
@@ -67,11 +73,37 @@ pub fn scan_lines(text: &str) -> Vec<Range<usize>> {
             if end > start + value_start {
                 masks.push(start + value_start..end);
             }
+            // `password: *pw` takes its value from `&pw` elsewhere: mask what follows the anchor.
+            if let Some(alias) = content[value_start..].strip_prefix('*') {
+                let name: String = alias
+                    .chars()
+                    .take_while(|c| !c.is_whitespace() && !matches!(c, ',' | '}' | ']'))
+                    .collect();
+                let anchor = format!("&{name}");
+                for (at, _) in text.match_indices(&anchor).filter(|_| !name.is_empty()) {
+                    let line = lines.partition_point(|(s, _)| *s <= at) - 1;
+                    let (line_start, line_text) = lines[line];
+                    let after = at - line_start + anchor.len();
+                    let lead = line_text[after..].len() - line_text[after..].trim_start().len();
+                    let line_indent = line_text.len() - line_text.trim_start().len();
+                    let end = value_end(
+                        text,
+                        &lines,
+                        line,
+                        after + lead,
+                        line_indent,
+                        line_text[..after].contains(['{', '[']),
+                    );
+                    masks.push(line_start + after + lead..end.max(line_start + after + lead));
+                }
+            }
         }
         let mut offset = 0;
-        for token in content.split(|c: char| c.is_whitespace() || matches!(c, ',' | '[' | ']' | '{' | '}' | '=' | '`'))
+        for token in
+            content.split(|c: char| c.is_whitespace() || matches!(c, ',' | '[' | ']' | '{' | '}' | '=' | '`'))
         {
-            let trimmed = token.trim_matches(['"', '\'']).trim_end_matches([':', ';', ')']).trim_start_matches('(');
+            let trimmed =
+                token.trim_matches(['"', '\'']).trim_end_matches([':', ';', ')']).trim_start_matches('(');
             let trimmed = trimmed.trim_matches(['"', '\'']);
             if !trimmed.is_empty()
                 && secret_value(trimmed).is_some()
@@ -117,8 +149,8 @@ fn keys_in_line(content: &str) -> Vec<(usize, usize, bool)> {
 }
 
 /// The end (absolute byte offset) of a credential's value that starts at `value_start` in
-/// line `index`: a quoted value runs to its closing quote (or the end of the file when it has
-/// none), a flow value to the next `,` or `}`, any other value to the end of its line and every
+/// line `index`: a quoted value runs to its closing quote (without one, as a plain value
+/// does), a flow value to the next `,` or `}`, any other value to the end of its line and every
 /// following line indented deeper than the key (block scalars, continuations).
 fn value_end(
     text: &str,
@@ -131,23 +163,25 @@ fn value_end(
     let (start, content) = lines[index];
     let absolute = start + value_start;
     let rest = &text[absolute..];
+    // To the end of the line and every following line indented deeper than the key.
+    let block_end = || {
+        let mut end = start + content.len();
+        for &(next_start, next) in &lines[index + 1..] {
+            let next_indent = next.len() - next.trim_start().len();
+            if !next.trim().is_empty() && next_indent <= indent {
+                break;
+            }
+            end = next_start + next.len();
+        }
+        end
+    };
     match rest.chars().next() {
-        Some(q @ ('"' | '\'')) => closing_quote(rest, q).map_or(text.len(), |end| absolute + end),
+        Some(q @ ('"' | '\'')) => closing_quote(rest, q).map_or_else(block_end, |end| absolute + end),
         Some(_) if in_flow => {
             let line_rest = &content[value_start..];
             start + value_start + line_rest.find([',', '}', ']']).unwrap_or(line_rest.len())
         }
-        Some(_) => {
-            let mut end = start + content.len();
-            for &(next_start, next) in &lines[index + 1..] {
-                let next_indent = next.len() - next.trim_start().len();
-                if !next.trim().is_empty() && next_indent <= indent {
-                    break;
-                }
-                end = next_start + next.len();
-            }
-            end
-        }
+        Some(_) => block_end(),
         None => absolute,
     }
 }
@@ -202,18 +236,20 @@ pub fn mask_output(text: &str, known: &[String]) -> String {
 /// What a secret looks like in output, whatever its length.
 pub const MASK: &str = "****";
 
-/// The pieces of masked text worth searching output for: each line of a masked value, quotes
-/// and surrounding blanks trimmed, at least four characters long (shorter ones would hide
-/// ordinary words; the snippet masks them anyway).
+/// The pieces of masked text worth searching output for: each line of each masked range
+/// (before ranges are merged), and each of its words of eight characters or more, quotes and
+/// blanks trimmed, at least four characters long (shorter ones would hide ordinary words; the
+/// snippet masks them anyway).
 pub fn secret_pieces(text: &str, masks: &[Range<usize>]) -> Vec<String> {
-    let mut pieces: Vec<String> = masks
-        .iter()
-        .filter_map(|r| text.get(r.clone()))
-        .flat_map(|s| s.split('\n'))
-        .map(|s| s.trim().trim_matches(['"', '\'', '|', '>']).trim())
-        .filter(|s| s.chars().count() >= 4)
-        .map(str::to_string)
-        .collect();
+    let lines = masks.iter().filter_map(|r| text.get(r.clone())).flat_map(|s| s.split('\n'));
+    let clean = |s: &str| s.trim().trim_matches(['"', '\'', '|', '>']).trim().to_string();
+    let mut pieces: Vec<String> = Vec::new();
+    for line in lines {
+        pieces.push(clean(line));
+        // Words of a longer masked line (`secret: value # comment`) on their own, too.
+        pieces.extend(line.split_whitespace().map(clean).filter(|w| w.chars().count() >= 8));
+    }
+    pieces.retain(|s| s.chars().count() >= 4);
     // Longest first, so a secret that contains another is replaced whole.
     pieces.sort_by_key(|s| std::cmp::Reverse(s.len()));
     pieces.dedup();
@@ -281,7 +317,10 @@ fn walk(node: &Located, path: &mut Vec<String>, key_at: Pos, out: &mut Vec<Findi
             }
         }
         Node::String(value) => {
-            if let Some(reason) = secret_value(value) {
+            // A token inside longer text (a description that quotes it) is as much a leak.
+            if let Some(reason) =
+                secret_value(value).or_else(|| value.split_whitespace().find_map(secret_value))
+            {
                 out.push(Finding {
                     path: path.clone(),
                     key_at,

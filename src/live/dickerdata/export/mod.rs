@@ -55,16 +55,17 @@ pub struct DickerDataExport {
 }
 
 impl DickerDataExport {
-    /// Uses the export at `path`; fails early when the file does not exist.
+    /// Uses the export at `path`; fails early when it does not exist, is not a regular file
+    /// or is over [`files::EXPORT_FILE_LIMIT`] (checked on the opened handle; nothing read).
     pub fn open(path: &Path) -> Result<Self, LiveError> {
-        if !files::is_regular(path) {
-            return Err(LiveError::Source {
-                path: path.display().to_string(),
-                message:
-                    "the Annuity Information export does not exist (download it from the Dicker Data portal)"
-                        .into(),
-            });
+        let source = |message: String| LiveError::Source { path: path.display().to_string(), message };
+        if !path.exists() {
+            return Err(source(
+                "the Annuity Information export does not exist (download it from the Dicker Data portal)"
+                    .into(),
+            ));
         }
+        files::open(path, files::EXPORT_FILE_LIMIT).map_err(|e| source(e.to_string()))?;
         Ok(DickerDataExport { path: path.to_path_buf() })
     }
 
