@@ -390,7 +390,8 @@ mod tests {
     fn snippets_show_secrets_as_a_fixed_mask_and_keep_later_marks_in_place() {
         let text = "a: 1\nb: { token: Hunter2IsAVeryLongPassword, colour: red }\nc: 3\n";
         let start = text.find("Hunter2").unwrap();
-        let source = SourceFile::new("f.yaml".into(), text, &[start..start + 26]);
+        let mask = start..start + 26;
+        let source = SourceFile::new("f.yaml".into(), text, std::slice::from_ref(&mask));
         let d = Diagnostic::new(source.mark(at(text, "colour"), "unknown field"), "unknown field `colour`");
         let rendered = d.render(false);
         assert!(rendered.contains("b: { token: ****, colour: red }"), "{rendered}");
@@ -405,7 +406,8 @@ mod tests {
     #[test]
     fn messages_labels_and_help_are_masked_in_one_pass() {
         let text = "password: Hunter2IsAVeryLongPassword\n";
-        let source = SourceFile::new("f.yaml".into(), text, &[10..36]);
+        let mask = 10..36;
+        let source = SourceFile::new("f.yaml".into(), text, std::slice::from_ref(&mask));
         let d = Diagnostic::new(
             source.mark(at(text, "password"), "Hunter2IsAVeryLongPassword"),
             "echoes Hunter2IsAVeryLongPassword",
