@@ -263,7 +263,7 @@ async fn subscriptions(
                     charge_type: Some(if usage { "Azure" } else { "NCE" }.into()),
                     term_start: None,
                     term_end: None,
-                    revaluation_date: None,
+                    revaluation_date: l.term_end.map(|d| d.to_string()),
                     unit_price: amount(l.unit_price),
                     unit_rrp: amount(l.unit_rrp),
                 }

@@ -240,6 +240,8 @@ fn subscription(builder: &mut rules::SnapshotBuilder, r: &SubscriptionRecord) ->
         status: rules::status(&status),
         unit_price: money(&r.unit_price, "unitPrice")?,
         unit_rrp: money(&r.unit_rrp, "unitRrp")?,
+        term_end: text(&r.revaluation_date).and_then(|d| values::date(&d).ok()),
+        next_billing: None,
     });
     Ok(())
 }
