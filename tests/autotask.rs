@@ -7,6 +7,8 @@ mod e2e;
 mod faults;
 #[path = "autotask/flows.rs"]
 mod flows;
+#[path = "autotask/names.rs"]
+mod names;
 #[path = "autotask/query.rs"]
 mod query;
 #[path = "autotask/reads.rs"]

@@ -7,6 +7,8 @@ use cspctl::live::sandbox::SandboxState;
 use cspctl::reconcile::{ActionKind, Plan, plan};
 use cspctl::render::{RenderOptions, json, text};
 
+#[path = "reconcile/names.rs"]
+mod names;
 #[path = "reconcile/props.rs"]
 mod props;
 #[path = "support/synthetic.rs"]

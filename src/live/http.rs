@@ -124,6 +124,32 @@ pub async fn send(
     }
 }
 
+/// Sends an idempotent read and decodes its answer with `decode` (which also turns error
+/// statuses into errors). A 2xx answer that `decode` finds malformed (a body cut short in
+/// transit, a proxy's page in place of JSON) is asked for again with the same backoff as a
+/// 5xx: a read is safe to repeat, and one bad body should not end a run.
+pub async fn read<T>(
+    request: &RequestLabel,
+    policy: &RetryPolicy,
+    build: impl Fn() -> RequestBuilder,
+    decode: impl Fn(&Reply) -> Result<T, LiveError>,
+) -> Result<T, LiveError> {
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        let reply = send(request, policy, Idempotency::Retry, &build).await?;
+        match decode(&reply) {
+            Err(LiveError::Malformed { detail, .. })
+                if reply.status.is_success() && attempt < policy.max_attempts =>
+            {
+                tracing::debug!(%request, %detail, attempt, "unreadable answer; asking again");
+                sleep_backoff(policy, attempt, None).await;
+            }
+            decoded => return decoded,
+        }
+    }
+}
+
 fn transport(request: &RequestLabel, e: &reqwest::Error) -> LiveError {
     let message = if e.is_timeout() {
         "timed out waiting for the server".to_string()

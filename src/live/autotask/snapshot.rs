@@ -14,7 +14,8 @@ use super::api::{Api, PAGE_SIZE};
 use super::wire::{self, CompanyRow, ContractRow, ContractServiceRow, ServiceRow, UnitRow, leaf, query};
 use crate::live::{LiveError, RequestLabel};
 use crate::model::{
-    Addition, Agreement, AgreementStatus, Company, Fingerprint, Product, PsaId, PsaScope, PsaSnapshot,
+    Addition, Agreement, AgreementStatus, Company, Fingerprint, NameKey, Product, PsaId, PsaScope,
+    PsaSnapshot,
 };
 
 /// Reads `entity` rows for each `in` batch of `values` (concurrently, within the endpoint's
@@ -152,15 +153,16 @@ pub async fn read(api: &Api, scope: &PsaScope, today: NaiveDate) -> Result<PsaSn
     .filter(|c: &ContractRow| c.contract_type.is_none_or(|t| t == wire::RECURRING_SERVICE))
     .collect();
 
-    let identifiers: HashMap<PsaId, String> = companies.iter().map(|c| (c.id, c.identifier())).collect();
-    let wanted: HashSet<(String, String)> =
-        scope.agreements.iter().map(|(c, a)| (c.to_lowercase(), a.trim().to_lowercase())).collect();
+    let identifiers: HashMap<PsaId, NameKey> =
+        companies.iter().map(|c| (c.id, NameKey::new(&c.identifier()))).collect();
+    let wanted: HashSet<(NameKey, NameKey)> =
+        scope.agreements.iter().map(|(c, a)| (NameKey::new(c), NameKey::new(a))).collect();
     let in_scope: Vec<PsaId> = contracts
         .iter()
         .filter(|c| {
-            let company = identifiers.get(&c.company_id).map(|s| s.to_lowercase()).unwrap_or_default();
-            let name = c.contract_name.as_deref().unwrap_or("").trim().to_lowercase();
-            wanted.contains(&(company, name))
+            let Some(company) = identifiers.get(&c.company_id) else { return false };
+            let name = NameKey::new(c.contract_name.as_deref().unwrap_or(""));
+            wanted.contains(&(company.clone(), name))
         })
         .map(|c| c.id)
         .collect();

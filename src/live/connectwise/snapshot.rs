@@ -3,7 +3,7 @@
 //! names, one paged read each, `concurrency` at a time, and finally the catalog items those
 //! additions bill that the workspace does not map (one filtered read, only when there are any).
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashSet};
 
 use futures::{StreamExt, TryStreamExt, stream};
 use serde::de::DeserializeOwned;
@@ -13,7 +13,7 @@ use super::pages::Pager;
 use super::wire::{CwAddition, CwAgreement, CwCatalogItem, CwCompany};
 use super::{ConnectWise, PAGE_SIZE};
 use crate::live::{LiveError, RequestLabel};
-use crate::model::{Addition, Agreement, PsaId, PsaScope, PsaSnapshot};
+use crate::model::{Addition, Agreement, NameKey, PsaId, PsaScope, PsaSnapshot};
 
 /// Reads everything `scope` names.
 pub(super) async fn read(cw: &ConnectWise, scope: &PsaScope) -> Result<PsaSnapshot, LiveError> {
@@ -23,17 +23,19 @@ pub(super) async fn read(cw: &ConnectWise, scope: &PsaScope) -> Result<PsaSnapsh
         cw.bulk::<CwCompany>("/company/companies", "identifier", &company_names),
         cw.bulk::<CwCatalogItem>("/procurement/catalog", "identifier", &product_names),
     )?;
+    let wanted_companies: HashSet<NameKey> = scope.companies.iter().map(|c| NameKey::new(c)).collect();
+    let wanted_products: HashSet<NameKey> = scope.products.iter().map(|p| NameKey::new(p)).collect();
     let mut companies: Vec<_> = companies
         .into_iter()
         .map(CwCompany::into_model)
-        .filter(|c| contains_ci(&scope.companies, &c.identifier))
+        .filter(|c| wanted_companies.contains(&NameKey::new(&c.identifier)))
         .collect();
     companies.sort_by_key(|c| c.id);
     companies.dedup_by_key(|c| c.id);
     let mut products: Vec<_> = products
         .into_iter()
         .map(CwCatalogItem::into_model)
-        .filter(|p| contains_ci(&scope.products, &p.identifier))
+        .filter(|p| wanted_products.contains(&NameKey::new(&p.identifier)))
         .collect();
     products.sort_by_key(|p| p.id);
     products.dedup_by_key(|p| p.id);
@@ -55,10 +57,12 @@ pub(super) async fn read(cw: &ConnectWise, scope: &PsaScope) -> Result<PsaSnapsh
         .agreements
         .iter()
         .flat_map(|(company, name)| {
-            let owner = companies.iter().find(|c| c.identifier.eq_ignore_ascii_case(company)).map(|c| c.id);
+            let (company, name) = (NameKey::new(company), NameKey::new(name));
+            let owners: Vec<PsaId> =
+                companies.iter().filter(|c| NameKey::new(&c.identifier) == company).map(|c| c.id).collect();
             agreements
                 .iter()
-                .filter(move |a| Some(a.company) == owner && a.name.trim().eq_ignore_ascii_case(name.trim()))
+                .filter(move |a| owners.contains(&a.company) && NameKey::new(&a.name) == name)
                 .map(|a| a.id)
         })
         .collect();
@@ -82,10 +86,6 @@ pub(super) async fn read(cw: &ConnectWise, scope: &PsaScope) -> Result<PsaSnapsh
         products.dedup_by_key(|p| p.id);
     }
     Ok(PsaSnapshot { companies, agreements, products, additions })
-}
-
-fn contains_ci(set: &BTreeSet<String>, value: &str) -> bool {
-    set.contains(value) || set.iter().any(|s| s.eq_ignore_ascii_case(value))
 }
 
 #[derive(serde::Deserialize)]
