@@ -11,8 +11,12 @@ mod flows;
 mod names;
 #[path = "autotask/query.rs"]
 mod query;
+#[path = "autotask/races.rs"]
+mod races;
 #[path = "autotask/reads.rs"]
 mod reads;
+#[path = "autotask/same_day.rs"]
+mod same_day;
 #[path = "autotask/security.rs"]
 mod security;
 #[path = "autotask/spec.rs"]

@@ -11,6 +11,8 @@ use cspctl::render::{RenderOptions, json, text};
 mod names;
 #[path = "reconcile/props.rs"]
 mod props;
+#[path = "reconcile/same_day.rs"]
+mod same_day;
 #[path = "support/synthetic.rs"]
 #[allow(dead_code)]
 mod synthetic;
