@@ -1,8 +1,8 @@
 use std::path::{Path, PathBuf};
 
+use chrono::NaiveDate;
 use cspctl::live::dickerdata::{DickerDataExport, ExportError, read_export};
 use cspctl::live::{Distributor, LiveError};
-use chrono::NaiveDate;
 use cspctl::model::{LicenceStatus, StockCode};
 
 use super::export_file::{ExportFile, HEADER, azure_line, line, many_lines};
