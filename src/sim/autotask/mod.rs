@@ -11,7 +11,7 @@
 //! have the adequate permissions") and answer thread-limit breaches (`Itgenatr005`) with a
 //! status other than 429. Unknown paths answer IIS's HTML 404.
 
-mod query;
+pub mod query;
 mod records;
 mod units;
 mod writes;
