@@ -71,7 +71,9 @@ fn seed(clients: usize) -> SandboxState {
         dd.licences.push(Licence {
             customer: format!("{client:08X}"),
             subscription: format!("{n:08X}"),
-            stock_code: format!("P1Y:CFQ7TTC0L{:03}:0001:1:", n % LINES_PER_CLIENT as i64).parse().expect("code"),
+            stock_code: format!("P1Y:CFQ7TTC0L{:03}:0001:1:", n % LINES_PER_CLIENT as i64)
+                .parse()
+                .expect("code"),
             description: "MS NCE PRODUCT".into(),
             quantity: 5,
             status: LicenceStatus::Active,
