@@ -79,6 +79,8 @@ fn seed(clients: usize) -> SandboxState {
             status: LicenceStatus::Active,
             unit_price: None,
             unit_rrp: None,
+            next_billing: None,
+            term_end: None,
         });
     }
     SandboxState { psa, dicker_data: dd }

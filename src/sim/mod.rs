@@ -62,8 +62,11 @@ pub struct SimShared {
     /// Moves on every change to the state (see [`StateGuard`]).
     generation: std::sync::atomic::AtomicU64,
     /// Indexes of the state, each with the generation it was built from.
-    views: Mutex<std::collections::HashMap<&'static str, (u64, Arc<dyn std::any::Any + Send + Sync>)>>,
+    views: Mutex<std::collections::HashMap<&'static str, (u64, View)>>,
 }
+
+/// An index of the state, type-erased so each dialect keeps its own.
+type View = Arc<dyn std::any::Any + Send + Sync>;
 
 /// The locked sandbox state. Reading goes through `Deref`; changing it through `DerefMut`,
 /// which moves the state's generation so indexes built from it are rebuilt.
