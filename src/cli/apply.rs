@@ -38,7 +38,7 @@ pub async fn run(args: &ApplyArgs, printer: &Printer) -> Result<ExitStatus, CliE
         options.date = Some(saved.date);
         options.target = saved.targets.clone();
     }
-    let Prepared { live, plan, .. } = prepare(&options, printer).await?;
+    let Prepared { live, plan, origin, .. } = prepare(&options, printer).await?;
     if let Some(saved) = &saved {
         let differences = saved.differences(&plan);
         if differences > 0 {
@@ -49,10 +49,13 @@ pub async fn run(args: &ApplyArgs, printer: &Printer) -> Result<ExitStatus, CliE
             .hint("run `cspctl plan --out` again and review the new plan"));
         }
     }
+    // JSON and Markdown get one document: the plan alone, or the plan with the outcomes once
+    // applied (a pull-request comment or a script reads it whole).
     let json = args.options.format == Format::Json;
-    // JSON gets one document: the plan alone, or the plan with the outcomes once applied.
-    if !json || !plan.errors.is_empty() || !plan.has_changes() || (!args.auto_approve && saved.is_none()) {
-        printer.out(&render_plan(&plan, args.options.format, printer));
+    let document = json || args.options.format == Format::Markdown;
+    if !document || !plan.errors.is_empty() || !plan.has_changes() || (!args.auto_approve && saved.is_none())
+    {
+        printer.out(&render_plan(&plan, args.options.format, printer, &origin));
     }
     if !plan.errors.is_empty() {
         return Err(CliError::msg("the plan has errors; nothing was applied")
@@ -93,7 +96,7 @@ pub async fn run(args: &ApplyArgs, printer: &Printer) -> Result<ExitStatus, CliE
         {
             printer.status(&format!("warning: audit log not written: {e}"));
         }
-        if !json {
+        if !document {
             printer.status(&outcome_line(action, result));
         }
     })
@@ -110,6 +113,9 @@ pub async fn run(args: &ApplyArgs, printer: &Printer) -> Result<ExitStatus, CliE
             .collect();
         let report = serde_json::json!({ "plan": crate::render::json_value(&plan), "outcomes": lines });
         printer.out(&format!("{}\n", serde_json::to_string_pretty(&report).unwrap_or_default()));
+    } else if document {
+        let options = crate::render::RenderOptions { color: false, verbose: printer.verbose };
+        printer.out(&crate::render::markdown_applied(&plan, options, &origin, &outcomes));
     }
     printer.status(&format!("Apply complete: {applied} applied, {failed} failed."));
     if failed > 0 {

@@ -62,7 +62,10 @@ pub fn text(plan: &Plan, options: RenderOptions) -> String {
     if plan.managed > 0 && options.verbose {
         let _ = writeln!(out, "{} existing addition(s) are managed by rule.\n", plan.managed);
     }
-    for w in &plan.warnings {
+    for w in plan.warnings.iter().filter(|w| w.refuses_apply()) {
+        let _ = writeln!(out, "{} {}", paint(AnsiColor::Red.on_default().bold(), "blocks apply:"), w.message);
+    }
+    for w in plan.warnings.iter().filter(|w| !w.refuses_apply()) {
         let _ = writeln!(out, "{} {}", paint(AnsiColor::Yellow.on_default().bold(), "warning:"), w.message);
     }
     for e in &plan.errors {

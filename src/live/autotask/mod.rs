@@ -63,6 +63,10 @@ impl Default for AutotaskOptions {
     }
 }
 
+/// Requests one write takes at most without retries: read the service, read its units, send
+/// the adjustment or patch, read back.
+const REQUESTS_PER_WRITE: u64 = 4;
+
 /// The Autotask PSA provider.
 pub struct Autotask {
     api: api::Api,
@@ -104,5 +108,11 @@ impl Psa for Autotask {
     async fn apply(&self, write: &Write) -> Result<Applied, LiveError> {
         self.api.expect_requests(0).await?;
         writes::apply(&self.api, write, self.today()).await
+    }
+
+    async fn budget_warning(&self, planned_writes: usize) -> Result<Option<String>, LiveError> {
+        let Some(threshold) = self.api.threshold().await? else { return Ok(None) };
+        let estimate = self.requests() + REQUESTS_PER_WRITE * planned_writes as u64;
+        Ok(budget::warning(&threshold, estimate))
     }
 }
