@@ -13,6 +13,8 @@ mod names;
 mod query;
 #[path = "autotask/reads.rs"]
 mod reads;
+#[path = "autotask/same_day.rs"]
+mod same_day;
 #[path = "autotask/security.rs"]
 mod security;
 #[path = "autotask/spec.rs"]

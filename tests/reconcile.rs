@@ -13,6 +13,8 @@ mod markdown;
 mod names;
 #[path = "reconcile/props.rs"]
 mod props;
+#[path = "reconcile/same_day.rs"]
+mod same_day;
 #[path = "support/synthetic.rs"]
 #[allow(dead_code)]
 mod synthetic;

@@ -15,7 +15,7 @@ const BP: &str = "P1Y:CFQ7TTC0LCHC:0002:1:";
 
 /// A workspace naming company `c00001`, contract `MICROSOFT 365 1` and service `svc-002`
 /// (the seed spells them `C00001`, `Microsoft 365 1`, `SVC-002`), with 5 seats held.
-fn workspace(dir: &std::path::Path) -> (Workspace, SandboxState) {
+pub fn workspace(dir: &std::path::Path) -> (Workspace, SandboxState) {
     let files = [
         (
             "cspctl.yaml",

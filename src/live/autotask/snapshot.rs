@@ -41,7 +41,8 @@ async fn read_batches<T: DeserializeOwned>(
     Ok(out.into_values().collect())
 }
 
-/// Contract services on `contracts` and their unit rows in force on `today`.
+/// Contract services on `contracts` and their unit rows in force on `today` or the day before
+/// (the day before tells a units change dated today from a period that merely goes on).
 pub async fn contract_services(
     api: &Api,
     contracts: &[PsaId],
@@ -65,7 +66,7 @@ pub async fn contract_services(
                 leaf("in", "contractID", b),
                 leaf("lte", "startDate", wire::day(today)),
                 json!({ "op": "or", "items": [
-                    leaf("gte", "endDate", wire::day(today)),
+                    leaf("gte", "endDate", wire::day(today.pred_opt().unwrap_or(today))),
                     json!({ "op": "notExist", "field": "endDate" }),
                 ]}),
             ]
@@ -89,8 +90,19 @@ pub fn addition(service: &ContractServiceRow, rows: &[UnitRow], today: NaiveDate
         unit_cost: service.unit_cost,
         effective_date: None,
         cancelled_date: current.filter(|_| quantity == 0.0).and_then(|r| r.start_date),
+        adjusted_on: adjusted_on(rows, today),
         fingerprint: fingerprint(service, current),
     }
+}
+
+/// `today` when the units in force today start today with other units than yesterday's: an
+/// adjustment already dated today (Autotask takes one per contract service per day). A period
+/// that starts today with unchanged units is not one.
+fn adjusted_on(rows: &[UnitRow], today: NaiveDate) -> Option<NaiveDate> {
+    let current = wire::row_on(rows, today).filter(|r| r.start_date == Some(today))?;
+    let yesterday = today.pred_opt().and_then(|d| wire::row_on(rows, d));
+    let before = yesterday.and_then(|r| r.units).unwrap_or(0.0);
+    (current.units.unwrap_or(0.0) != before).then_some(today)
 }
 
 /// Autotask keeps no last-modified stamp on contract services, so their version is a hash of
