@@ -169,5 +169,9 @@ fn apply_markdown_is_one_comment_with_each_outcome() {
     assert!(apply.stdout.starts_with("### cspctl apply"), "{}", apply.stdout);
     assert!(apply.stdout.contains("**Apply: 8 applied, 0 failed, 0 not attempted.**"), "{}", apply.stdout);
     assert_eq!(apply.stdout.matches("| applied (addition ").count(), 8, "{}", apply.stdout);
-    assert!(!apply.stderr.contains("  ok "), "outcomes are in the document, not also on stderr: {}", apply.stderr);
+    assert!(
+        !apply.stderr.contains("  ok "),
+        "outcomes are in the document, not also on stderr: {}",
+        apply.stderr
+    );
 }
