@@ -30,7 +30,7 @@ pub use credentials::{
 
 use super::http::RetryPolicy;
 use super::{LiveError, Psa};
-use crate::model::{Applied, PsaScope, PsaSnapshot, Write};
+use crate::model::{Addition, Applied, PsaId, PsaScope, PsaSnapshot, Write};
 
 /// How to reach Autotask and how hard to push it.
 #[derive(Debug, Clone)]
@@ -63,8 +63,8 @@ impl Default for AutotaskOptions {
     }
 }
 
-/// Requests one write takes at most without retries: read the service, read its units, send
-/// the adjustment or patch, read back.
+/// Requests one write may take without retries, for the budget estimate: the write itself,
+/// the unit rows it is computed from, and its share of apply's reads before and after.
 const REQUESTS_PER_WRITE: u64 = 4;
 
 /// The Autotask PSA provider.
@@ -105,9 +105,16 @@ impl Psa for Autotask {
         snapshot::read(&self.api, scope, self.today()).await
     }
 
-    async fn apply(&self, write: &Write) -> Result<Applied, LiveError> {
+    async fn additions(&self, agreements: &[PsaId]) -> Result<Vec<Addition>, LiveError> {
+        let mut ids = agreements.to_vec();
+        ids.sort_unstable();
+        ids.dedup();
+        snapshot::additions(&self.api, &ids, self.today()).await
+    }
+
+    async fn write(&self, write: &Write, current: Option<&Addition>) -> Result<Applied, LiveError> {
         self.api.expect_requests(0).await?;
-        writes::apply(&self.api, write, self.today()).await
+        writes::apply(&self.api, write, current, self.today()).await
     }
 
     async fn budget_warning(&self, planned_writes: usize) -> Result<Option<String>, LiveError> {
