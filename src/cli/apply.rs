@@ -153,7 +153,7 @@ pub async fn run(args: &ApplyArgs, printer: &Printer) -> Result<ExitStatus, CliE
         printer.out(&format!("{}\n", serde_json::to_string_pretty(&report).unwrap_or_default()));
     } else if document {
         let options = crate::render::RenderOptions { color: false, verbose: printer.verbose };
-        printer.out(&crate::render::markdown_applied(&plan, options, &origin, &outcomes));
+        printer.out(&crate::render::markdown_applied(&plan, options, &origin, outcomes));
     }
     if let Some(why) = &run.readback {
         printer.status(&format!("warning: {why}"));
