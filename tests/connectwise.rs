@@ -18,5 +18,7 @@ mod paging;
 mod snapshot;
 #[path = "connectwise/support.rs"]
 mod support;
+#[path = "connectwise/whole.rs"]
+mod whole;
 #[path = "connectwise/writes.rs"]
 mod writes;

@@ -2,6 +2,7 @@
 //! identifier, agreements by company), then the additions of the agreements the workspace
 //! names, one paged read each, `concurrency` at a time, and finally the catalog items those
 //! additions bill that the workspace does not map (one filtered read, only when there are any).
+//! A whole read (onboarding) reads the three lists unfiltered instead: one paged read each.
 
 use std::collections::BTreeSet;
 
@@ -19,21 +20,29 @@ use crate::model::{Addition, Agreement, PsaId, PsaScope, PsaSnapshot};
 pub(super) async fn read(cw: &ConnectWise, scope: &PsaScope) -> Result<PsaSnapshot, LiveError> {
     let company_names: Vec<String> = scope.companies.iter().map(|c| text(c)).collect();
     let product_names: Vec<String> = scope.products.iter().map(|p| text(p)).collect();
-    let (companies, products) = tokio::try_join!(
-        cw.bulk::<CwCompany>("/company/companies", "identifier", &company_names),
-        cw.bulk::<CwCatalogItem>("/procurement/catalog", "identifier", &product_names),
-    )?;
+    let (companies, products) = if scope.whole {
+        tokio::try_join!(
+            cw.list::<CwCompany>("/company/companies", None),
+            cw.list::<CwCatalogItem>("/procurement/catalog", None),
+        )?
+    } else {
+        tokio::try_join!(
+            cw.bulk::<CwCompany>("/company/companies", "identifier", &company_names),
+            cw.bulk::<CwCatalogItem>("/procurement/catalog", "identifier", &product_names),
+        )?
+    };
+    let inactive_companies = companies.iter().filter(|c| c.inactive()).map(CwCompany::id).collect();
     let mut companies: Vec<_> = companies
         .into_iter()
         .map(CwCompany::into_model)
-        .filter(|c| contains_ci(&scope.companies, &c.identifier))
+        .filter(|c| scope.whole || contains_ci(&scope.companies, &c.identifier))
         .collect();
     companies.sort_by_key(|c| c.id);
     companies.dedup_by_key(|c| c.id);
     let mut products: Vec<_> = products
         .into_iter()
         .map(CwCatalogItem::into_model)
-        .filter(|p| contains_ci(&scope.products, &p.identifier))
+        .filter(|p| scope.whole || contains_ci(&scope.products, &p.identifier))
         .collect();
     products.sort_by_key(|p| p.id);
     products.dedup_by_key(|p| p.id);
@@ -41,9 +50,12 @@ pub(super) async fn read(cw: &ConnectWise, scope: &PsaScope) -> Result<PsaSnapsh
     let company_ids: BTreeSet<PsaId> = companies.iter().map(|c| c.id).collect();
     let id_literals: Vec<String> = company_ids.iter().map(ToString::to_string).collect();
     let label = RequestLabel::new("GET", "/finance/agreements");
-    let mut agreements = cw
-        .bulk::<CwAgreement>("/finance/agreements", "company/id", &id_literals)
-        .await?
+    let agreement_rows = if scope.whole {
+        cw.list::<CwAgreement>("/finance/agreements", None).await?
+    } else {
+        cw.bulk::<CwAgreement>("/finance/agreements", "company/id", &id_literals).await?
+    };
+    let mut agreements = agreement_rows
         .into_iter()
         .map(|a| a.into_model().map_err(|detail| LiveError::Malformed { request: label.clone(), detail }))
         .collect::<Result<Vec<Agreement>, _>>()?;
@@ -81,7 +93,7 @@ pub(super) async fn read(cw: &ConnectWise, scope: &PsaScope) -> Result<PsaSnapsh
         products.sort_by_key(|p| p.id);
         products.dedup_by_key(|p| p.id);
     }
-    Ok(PsaSnapshot { companies, agreements, products, additions })
+    Ok(PsaSnapshot { companies, agreements, products, additions, inactive_companies })
 }
 
 fn contains_ci(set: &BTreeSet<String>, value: &str) -> bool {
