@@ -26,14 +26,19 @@ pub fn propose(
     mapped: &BTreeMap<StockCode, PsaId>,
 ) -> AgreementProposal {
     let Some(company) = company else { return AgreementProposal::default() };
-    let mut active: Vec<_> =
-        psa.agreements.iter().filter(|a| a.company == company && a.status == AgreementStatus::Active).collect();
+    let mut active: Vec<_> = psa
+        .agreements
+        .iter()
+        .filter(|a| a.company == company && a.status == AgreementStatus::Active)
+        .collect();
     active.sort_by(|a, b| a.name.cmp(&b.name).then(a.id.cmp(&b.id)));
     let products: BTreeSet<PsaId> = mapped.values().copied().collect();
     let billed = held.billed.get(&company).map(Vec::as_slice).unwrap_or(&[]);
     let holding: Vec<_> = active
         .iter()
-        .filter(|a| billed.iter().any(|(agreement, product, _)| *agreement == a.id && products.contains(product)))
+        .filter(|a| {
+            billed.iter().any(|(agreement, product, _)| *agreement == a.id && products.contains(product))
+        })
         .collect();
     let names = || active.iter().map(|a| a.name.clone()).collect();
     match (holding.as_slice(), active.as_slice()) {

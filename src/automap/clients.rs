@@ -133,8 +133,12 @@ mod tests {
     }
 
     fn world(names: &[(&str, &str)], companies: Vec<Company>) -> (DistributorSnapshot, PsaSnapshot) {
-        let customers = names.iter().map(|(id, name)| Customer { id: (*id).into(), name: (*name).into() }).collect();
-        (DistributorSnapshot { customers, licences: Vec::new() }, PsaSnapshot { companies, ..PsaSnapshot::default() })
+        let customers =
+            names.iter().map(|(id, name)| Customer { id: (*id).into(), name: (*name).into() }).collect();
+        (
+            DistributorSnapshot { customers, licences: Vec::new() },
+            PsaSnapshot { companies, ..PsaSnapshot::default() },
+        )
     }
 
     fn options(own: &[PsaId]) -> Options {
@@ -166,8 +170,10 @@ mod tests {
 
     #[test]
     fn the_msps_own_company_is_never_a_candidate_and_inactive_ones_are_not_linked() {
-        let (dd, mut psa) =
-            world(&[("1", "Sandbox MSP"), ("2", "Old Co Pty Ltd")], vec![company(0, "0", "Sandbox MSP"), company(5, "OldCo", "Old Co")]);
+        let (dd, mut psa) = world(
+            &[("1", "Sandbox MSP"), ("2", "Old Co Pty Ltd")],
+            vec![company(0, "0", "Sandbox MSP"), company(5, "OldCo", "Old Co")],
+        );
         psa.inactive_companies.insert(5);
         let p = propose(&dd, &psa, &Known::default(), &options(&[0]));
         assert!(p.clients[0].candidates.is_empty(), "{:?}", p.clients[0]);
@@ -180,7 +186,10 @@ mod tests {
     fn an_agreement_billing_the_same_quantities_raises_a_candidate() {
         let (mut dd, mut psa) = world(
             &[("1", "Smith Plumbing Sydney"), ("2", "Jones Legal")],
-            vec![company(1, "SmithPlumb", "Smith Plumbing"), company(2, "SmithPlumbSup", "Smith Plumbing Supplies")],
+            vec![
+                company(1, "SmithPlumb", "Smith Plumbing"),
+                company(2, "SmithPlumbSup", "Smith Plumbing Supplies"),
+            ],
         );
         let code: StockCode = "P1Y:CFQ7TTC0LCHC:0002:1:".parse().unwrap_or_else(|_| unreachable!());
         dd.licences.push(Licence {

@@ -22,7 +22,8 @@ impl Holdings {
     pub fn new(dd: &DistributorSnapshot, psa: &PsaSnapshot, today: NaiveDate) -> Self {
         let mut licences: BTreeMap<String, BTreeMap<StockCode, u32>> = BTreeMap::new();
         for l in dd.licences.iter().filter(|l| l.status == LicenceStatus::Active) {
-            *licences.entry(l.customer.clone()).or_default().entry(l.stock_code.clone()).or_default() += l.quantity;
+            *licences.entry(l.customer.clone()).or_default().entry(l.stock_code.clone()).or_default() +=
+                l.quantity;
         }
         let owner: HashMap<PsaId, PsaId> = psa
             .agreements
@@ -41,7 +42,12 @@ impl Holdings {
 
     /// Of the client's stock codes that have a product in `mapped`, how many the company bills
     /// as that product at the same quantity, and how many there are.
-    pub fn same_quantities(&self, client: &str, company: PsaId, mapped: &BTreeMap<StockCode, PsaId>) -> (usize, usize) {
+    pub fn same_quantities(
+        &self,
+        client: &str,
+        company: PsaId,
+        mapped: &BTreeMap<StockCode, PsaId>,
+    ) -> (usize, usize) {
         let Some(held) = self.licences.get(client) else { return (0, 0) };
         let billed = self.billed.get(&company).map(Vec::as_slice).unwrap_or(&[]);
         let mut total = 0;

@@ -120,7 +120,10 @@ pub fn propose(dd: &DistributorSnapshot, psa: &PsaSnapshot, known: &Known, optio
         .products
         .iter()
         .filter_map(|(code, product)| {
-            psa.products.iter().find(|p| p.identifier.eq_ignore_ascii_case(product)).map(|p| (code.clone(), p.id))
+            psa.products
+                .iter()
+                .find(|p| p.identifier.eq_ignore_ascii_case(product))
+                .map(|p| (code.clone(), p.id))
         })
         .chain(products.iter().filter_map(|p| {
             let product = psa.products.iter().find(|x| Some(&x.identifier) == p.link.as_ref())?;
@@ -129,7 +132,8 @@ pub fn propose(dd: &DistributorSnapshot, psa: &PsaSnapshot, known: &Known, optio
         .collect();
     book.weigh_evidence(&mut clients, &held, &mapped);
     for c in &mut clients {
-        c.agreement = agreements::propose(psa, c.link.as_deref().and_then(|l| book.company_id(l)), &held, &mapped);
+        c.agreement =
+            agreements::propose(psa, c.link.as_deref().and_then(|l| book.company_id(l)), &held, &mapped);
     }
     Proposals { clients, products }
 }

@@ -204,9 +204,8 @@ fn clean(tokens: &[String], changes: &mut BTreeSet<Change>) -> Vec<String> {
         t.remove(0);
         changes.insert(Change::Spelling);
     }
-    // Trailing legal forms, repeatedly ("Pty. Ltd.", "Co Pty Ltd", "Corporation Limited").
-    loop {
-        let Some(last) = t.last().map(String::as_str) else { break };
+    // Trailing legal forms, repeatedly ("Pty. Ltd.", "Corporation Pty Limited").
+    while let Some(last) = t.last().map(String::as_str) {
         // "Co" always stays ("Smith & Co" is not "Smith"); "Corp" goes when two words stay
         // ("Contoso Software Corp" is "Contoso Software", "Bank Corp" is kept).
         let safe_corp = (last == "corp" || last == "corporation") && t.len() > 2;
@@ -383,10 +382,7 @@ mod tests {
     fn real_looking_pairs_read_as_the_same_name() {
         for (a, b) in SAME {
             let (fa, fb) = (forms(a), forms(b));
-            assert!(
-                fa.iter().any(|x| fb.iter().any(|y| x.key == y.key)),
-                "{a:?} {fa:?} vs {b:?} {fb:?}"
-            );
+            assert!(fa.iter().any(|x| fb.iter().any(|y| x.key == y.key)), "{a:?} {fa:?} vs {b:?} {fb:?}");
         }
         assert!(SAME.len() + DIFFERENT.len() >= 40);
     }

@@ -9,7 +9,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use super::evidence::Holdings;
 use super::score::{NameIndex, WordCache};
 use super::{CANDIDATES, Candidate, Known, ProductProposal, shown};
-use crate::model::{Billing, DistributorSnapshot, LicenceStatus, Product, PsaId, PsaSnapshot, StockCode, Term};
+use crate::model::{
+    Billing, DistributorSnapshot, LicenceStatus, Product, PsaId, PsaSnapshot, StockCode, Term,
+};
 
 /// A commitment or billing period a product's words name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -25,11 +27,14 @@ pub enum Period {
 /// The periods named in a product's identifier and description.
 pub fn periods(text: &str) -> BTreeSet<Period> {
     let lower = text.to_lowercase();
-    let words: Vec<&str> = lower.split(|c: char| !c.is_ascii_alphanumeric()).filter(|w| !w.is_empty()).collect();
+    let words: Vec<&str> =
+        lower.split(|c: char| !c.is_ascii_alphanumeric()).filter(|w| !w.is_empty()).collect();
     let mut out = BTreeSet::new();
     for (i, w) in words.iter().enumerate() {
         match *w {
-            "monthly" | "month" | "months" | "mth" | "mthly" | "p1m" | "mtm" | "m" if !(*w == "m" && i == 0) => {
+            "monthly" | "month" | "months" | "mth" | "mthly" | "p1m" | "mtm" | "m"
+                if !(*w == "m" && i == 0) =>
+            {
                 let before = i.checked_sub(1).map(|j| words[j]).unwrap_or("");
                 match before {
                     "12" => out.insert(Period::Year),
@@ -67,7 +72,9 @@ pub fn fits(code: &StockCode, named: &BTreeSet<Period>) -> bool {
         // Annual term billed monthly: "Annual" must be there; "Monthly" may be.
         (Some(Term::P1Y), Billing::Monthly) => named.contains(&Year) && !named.contains(&ThreeYears),
         // Annual term paid up front: no "Monthly".
-        (Some(Term::P1Y), Billing::Annual) => named.contains(&Year) && !named.contains(&Month) && !named.contains(&ThreeYears),
+        (Some(Term::P1Y), Billing::Annual) => {
+            named.contains(&Year) && !named.contains(&Month) && !named.contains(&ThreeYears)
+        }
         (Some(Term::P1Y), _) => named.contains(&Year) && !named.contains(&ThreeYears),
     }
 }
@@ -103,7 +110,10 @@ pub fn propose(
                 .map(|(d, _)| d.clone())
                 .unwrap_or_default();
             let votes = billed_beside(&code, linked, held);
-            let holders = linked.keys().filter(|c| held.licences.get(*c).is_some_and(|h| h.contains_key(&code))).count();
+            let holders = linked
+                .keys()
+                .filter(|c| held.licences.get(*c).is_some_and(|h| h.contains_key(&code)))
+                .count();
             let mut scored: BTreeMap<usize, (f64, String)> = BTreeMap::new();
             for s in index.rank(&description, &mut words) {
                 if !fits(&code, &named[s.entry]) {
@@ -112,7 +122,10 @@ pub fn propose(
                 let reason = if named[s.entry].is_empty() {
                     format!("{} description; names no term", if s.exact { "same" } else { "similar" })
                 } else {
-                    format!("{} description, term and billing agree", if s.exact { "same" } else { "similar" })
+                    format!(
+                        "{} description, term and billing agree",
+                        if s.exact { "same" } else { "similar" }
+                    )
                 };
                 scored.insert(s.entry, (s.score, reason));
             }
@@ -129,10 +142,14 @@ pub fn propose(
                 if let Some(n) = votes.get(&p.id).filter(|_| fits(&code, &named[j])) {
                     let e = scored.entry(j).or_insert((0.0, "different description".into()));
                     e.0 += (1.0 - e.0) * 0.8 * *n as f64 / holders.max(1) as f64;
-                    e.1.push_str(&format!("; billed beside it at the same quantity for {n} of {holders} linked client{}", if holders == 1 { "" } else { "s" }));
+                    e.1.push_str(&format!(
+                        "; billed beside it at the same quantity for {n} of {holders} linked client{}",
+                        if holders == 1 { "" } else { "s" }
+                    ));
                 }
             }
-            let mut candidates: Vec<(f64, usize, String)> = scored.into_iter().map(|(j, (s, r))| (s, j, r)).collect();
+            let mut candidates: Vec<(f64, usize, String)> =
+                scored.into_iter().map(|(j, (s, r))| (s, j, r)).collect();
             candidates.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
             // Confident: every linked holder bills it at the same quantity and nothing else
             // is billed so; or a unique exact description whose words name the same term.
@@ -164,7 +181,11 @@ pub fn propose(
 
 /// Products that linked clients holding `code` are billed at the same quantity, with how
 /// many clients each.
-fn billed_beside(code: &StockCode, linked: &BTreeMap<String, PsaId>, held: &Holdings) -> BTreeMap<PsaId, usize> {
+fn billed_beside(
+    code: &StockCode,
+    linked: &BTreeMap<String, PsaId>,
+    held: &Holdings,
+) -> BTreeMap<PsaId, usize> {
     let mut votes = BTreeMap::new();
     for (client, company) in linked {
         let Some(qty) = held.licences.get(client).and_then(|h| h.get(code)) else { continue };

@@ -146,19 +146,28 @@ impl NameIndex {
             // The other part of an indexed "A T/A B" name.
             if k == 0 {
                 for j in self.entries_with_part(&f.key) {
-                    offer(Scored { entry: j, score: SAME_PART, reason: "same as its other name".into(), exact: false });
+                    offer(Scored {
+                        entry: j,
+                        score: SAME_PART,
+                        reason: "same as its other name".into(),
+                        exact: false,
+                    });
                 }
             }
         }
         for f in &branch {
             for (j, _) in self.exact(&f.key) {
-                offer(Scored { entry: j, score: SAME_PART, reason: "same without branch suffix".into(), exact: false });
+                offer(Scored {
+                    entry: j,
+                    score: SAME_PART,
+                    reason: "same without branch suffix".into(),
+                    exact: false,
+                });
             }
         }
         // Fuzzy: every name sharing a similar word.
         // Readings: the name's own (which may be the same words reordered), then branch-free.
-        let query: Vec<(Vec<Vec<(u32, f64)>>, Vec<f64>)> =
-            forms.iter().chain(&branch).map(|f| self.lookup(f, words)).collect();
+        let query: Vec<Reading> = forms.iter().chain(&branch).map(|f| self.lookup(f, words)).collect();
         let own = forms.len();
         let mut touched: BTreeSet<u32> = BTreeSet::new();
         for (matches, _) in &query {
@@ -189,7 +198,9 @@ impl NameIndex {
             }
         }
         let mut out: Vec<Scored> = best.into_values().collect();
-        out.sort_by(|a, b| b.score.total_cmp(&a.score).then(b.exact.cmp(&a.exact)).then(a.entry.cmp(&b.entry)));
+        out.sort_by(|a, b| {
+            b.score.total_cmp(&a.score).then(b.exact.cmp(&a.exact)).then(a.entry.cmp(&b.entry))
+        });
         out
     }
 
@@ -207,7 +218,7 @@ impl NameIndex {
     }
 
     /// For each word of a reading: the similar vocabulary words, and the word's weight.
-    fn lookup(&self, form: &Normalised, words: &mut WordCache) -> (Vec<Vec<(u32, f64)>>, Vec<f64>) {
+    fn lookup(&self, form: &Normalised, words: &mut WordCache) -> Reading {
         let mut matches = Vec::with_capacity(form.tokens.len());
         let mut weights = Vec::with_capacity(form.tokens.len());
         for t in &form.tokens {
@@ -233,7 +244,10 @@ impl NameIndex {
             return out;
         }
         let bytes = t.as_bytes();
-        let pool = [bytes.first().and_then(|b| self.by_first.get(b)), bytes.last().and_then(|b| self.by_last.get(b))];
+        let pool = [
+            bytes.first().and_then(|b| self.by_first.get(b)),
+            bytes.last().and_then(|b| self.by_last.get(b)),
+        ];
         let mut seen = BTreeSet::new();
         for id in pool.into_iter().flatten().flatten() {
             let v = &self.vocab[*id as usize];
@@ -283,6 +297,9 @@ impl NameIndex {
     }
 }
 
+/// A query reading: per word, the similar vocabulary words (id, similarity); and per word, its weight.
+type Reading = (Vec<Vec<(u32, f64)>>, Vec<f64>);
+
 /// Typo lookups already made, shared across the names of one run.
 #[derive(Debug, Default)]
 pub struct WordCache(HashMap<String, Vec<(u32, f64)>>);
@@ -297,7 +314,8 @@ fn same_reason(raw_a: &str, raw_b: &str, a: &Normalised, b: &Normalised) -> Stri
         return "same name".into();
     }
     let changes: BTreeSet<Change> = a.changes.union(&b.changes).copied().collect();
-    let mut words: Vec<&str> = changes.iter().filter(|c| **c != Change::Spelling).map(|c| c.words()).collect();
+    let mut words: Vec<&str> =
+        changes.iter().filter(|c| **c != Change::Spelling).map(|c| c.words()).collect();
     if words.is_empty() {
         words.push("punctuation");
     }
@@ -320,7 +338,11 @@ mod tests {
     use super::*;
 
     fn top(index: &NameIndex, name: &str) -> Vec<(usize, f64, String, bool)> {
-        index.rank(name, &mut WordCache::default()).into_iter().map(|s| (s.entry, s.score, s.reason, s.exact)).collect()
+        index
+            .rank(name, &mut WordCache::default())
+            .into_iter()
+            .map(|s| (s.entry, s.score, s.reason, s.exact))
+            .collect()
     }
 
     #[test]
@@ -343,7 +365,12 @@ mod tests {
 
     #[test]
     fn typos_word_order_and_branches_rank_the_true_name_first() {
-        let index = NameIndex::new(["Northwind Traders", "Northwind Logistics", "Fabrikam Dental", "Dental Fabrikam Lab"]);
+        let index = NameIndex::new([
+            "Northwind Traders",
+            "Northwind Logistics",
+            "Fabrikam Dental",
+            "Dental Fabrikam Lab",
+        ]);
         assert_eq!(top(&index, "Nortwind Traders")[0].0, 0);
         assert_eq!(top(&index, "Northwind Traders - Sydney")[0].2, "same without branch suffix");
         let order = top(&index, "Dental Fabrikam");

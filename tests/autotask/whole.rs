@@ -21,6 +21,9 @@ async fn a_whole_read_of_1200_companies_is_one_paged_query_per_entity() {
     assert_eq!(s.inactive_companies, [7].into());
     // Companies 3 pages, contracts 3 pages, services 1 page, plus the threshold read.
     let used = sim.shared.total_requests();
-    eprintln!("autotask whole read, 1,201 companies: {used} requests (7 pages + threshold): {:?}", sim.shared.stats());
+    eprintln!(
+        "autotask whole read, 1,201 companies: {used} requests (7 pages + threshold): {:?}",
+        sim.shared.stats()
+    );
     assert!(used <= 7 + 1, "{used} requests: {:?}", sim.shared.stats());
 }

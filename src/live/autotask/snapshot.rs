@@ -130,7 +130,9 @@ pub async fn read(api: &Api, scope: &PsaScope, today: NaiveDate) -> Result<PsaSn
             if scope.whole {
                 vec![leaf("gte", "id", b)]
             } else {
-                vec![json!({ "op": "or", "items": [leaf("in", "companyNumber", b.clone()), leaf("in", "companyName", b)] })]
+                vec![
+                    json!({ "op": "or", "items": [leaf("in", "companyNumber", b.clone()), leaf("in", "companyName", b)] }),
+                ]
             }
         },
         |r: &CompanyRow| r.id,

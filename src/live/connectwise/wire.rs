@@ -66,7 +66,11 @@ impl CwCompany {
     /// Whether the company is deleted or its status says `Inactive`.
     pub fn inactive(&self) -> bool {
         self.deleted_flag == Some(true)
-            || self.status.as_ref().and_then(|s| s.name.as_deref()).is_some_and(|n| n.eq_ignore_ascii_case("inactive"))
+            || self
+                .status
+                .as_ref()
+                .and_then(|s| s.name.as_deref())
+                .is_some_and(|n| n.eq_ignore_ascii_case("inactive"))
     }
 
     /// As the model's company.

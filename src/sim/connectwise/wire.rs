@@ -40,7 +40,8 @@ fn put(map: &mut Map<String, Value>, key: &str, value: Option<Value>) {
 
 /// A `Company`; `active` decides its status.
 pub fn company(c: &Company, active: bool) -> Value {
-    let status = if active { json!({ "id": 1, "name": "Active" }) } else { json!({ "id": 2, "name": "Inactive" }) };
+    let status =
+        if active { json!({ "id": 1, "name": "Active" }) } else { json!({ "id": 2, "name": "Inactive" }) };
     json!({
         "id": c.id,
         "identifier": c.identifier,
