@@ -110,9 +110,13 @@ pub fn propose(
                 .map(|(d, _)| d.clone())
                 .unwrap_or_default();
             let votes = billed_beside(&code, linked, held);
+            // Linked clients holding the code whose company bills anything: those can vote.
             let holders = linked
-                .keys()
-                .filter(|c| held.licences.get(*c).is_some_and(|h| h.contains_key(&code)))
+                .iter()
+                .filter(|&(client, company)| {
+                    held.licences.get(client).is_some_and(|h| h.contains_key(&code))
+                        && held.billed.contains_key(company)
+                })
                 .count();
             let mut scored: BTreeMap<usize, (f64, String)> = BTreeMap::new();
             for s in index.rank(&description, &mut words) {

@@ -10,6 +10,7 @@ mod schema_check;
 mod secrets;
 mod wording;
 mod workspace;
+pub mod write;
 mod yaml_error;
 
 pub use diagnostic::{ConfigErrors, Diagnostic, Mark, SourceFile};
