@@ -106,7 +106,7 @@ pub async fn run(args: &SuggestArgs, printer: &Printer) -> Result<ExitStatus, Cl
             edits.iter().map(|(p, _, _)| import::relative(dir, p)).collect::<Vec<_>>().join(", ")
         ));
     } else {
-        printer.status(&import::summary(&proposals).replace('\n', " ").trim_end().to_string());
+        printer.status(import::summary(&proposals).replace('\n', " ").trim_end());
         printer.status("Run with --write to append these entries.");
     }
     Ok(ExitStatus::Success)
