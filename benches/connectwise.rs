@@ -55,6 +55,7 @@ fn seed() -> SandboxState {
             unit_cost: Some(15.0),
             effective_date: start,
             cancelled_date: None,
+            adjusted_on: None,
             fingerprint: Fingerprint("2026-02-01T00:00:00Z".into()),
         });
     }

@@ -7,10 +7,14 @@ mod e2e;
 mod faults;
 #[path = "autotask/flows.rs"]
 mod flows;
+#[path = "autotask/names.rs"]
+mod names;
 #[path = "autotask/query.rs"]
 mod query;
 #[path = "autotask/reads.rs"]
 mod reads;
+#[path = "autotask/same_day.rs"]
+mod same_day;
 #[path = "autotask/security.rs"]
 mod security;
 #[path = "autotask/spec.rs"]

@@ -12,6 +12,8 @@ mod count;
 mod e2e;
 #[path = "connectwise/faults.rs"]
 mod faults;
+#[path = "connectwise/names.rs"]
+mod names;
 #[path = "connectwise/paging.rs"]
 mod paging;
 #[path = "connectwise/snapshot.rs"]

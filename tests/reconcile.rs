@@ -7,8 +7,12 @@ use cspctl::live::sandbox::SandboxState;
 use cspctl::reconcile::{ActionKind, Plan, plan};
 use cspctl::render::{RenderOptions, json, text};
 
+#[path = "reconcile/names.rs"]
+mod names;
 #[path = "reconcile/props.rs"]
 mod props;
+#[path = "reconcile/same_day.rs"]
+mod same_day;
 #[path = "support/synthetic.rs"]
 #[allow(dead_code)]
 mod synthetic;

@@ -229,6 +229,7 @@ mod tests {
             effective_date: None,
             cancelled_date: None,
             fingerprint: Default::default(),
+            adjusted_on: None,
         });
         let known = Known { products: vec![(code, "M365-BP-ANN".into())], ..Known::default() };
         let p = propose(&dd, &psa, &known, &options(&[]));

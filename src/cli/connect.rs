@@ -11,7 +11,7 @@ use crate::live::autotask::{Autotask, AutotaskCredentials, AutotaskOptions, MAX_
 use crate::live::connectwise::{
     CLIENT_ID_VAR, ConnectWise, ConnectWiseCredentials, PRIVATE_KEY_VAR, PUBLIC_KEY_VAR,
 };
-use crate::live::dickerdata::{DickerDataApi, DickerDataCredentials, DickerDataExport, ListingSettings};
+use crate::live::dickerdata::{DickerDataApi, DickerDataCredentials, DickerDataExport};
 use crate::live::sandbox::Sandbox;
 use crate::live::{Distributor, Psa};
 
@@ -84,19 +84,13 @@ fn open_dicker_data(
         (None, Some(api)) => {
             let credentials = DickerDataCredentials::from_env().map_err(|e| {
                 CliError::new(&e).hint(format!(
-                    "set {} and {} (Dicker Data issues both), or read the export with `dicker_data: {{ export: FILE }}`",
-                    DickerDataCredentials::ACCOUNT_CODE_VAR,
-                    DickerDataCredentials::ACCESS_TOKEN_VAR
+                    "set {} (Dicker Data issues it; {} too if your key exchange needs the account code), or read the export with `dicker_data: {{ export: FILE }}`",
+                    DickerDataCredentials::ACCESS_TOKEN_VAR,
+                    DickerDataCredentials::ACCOUNT_CODE_VAR
                 ))
             })?;
-            let defaults = ListingSettings::default();
-            let listing = ListingSettings {
-                customers_path: api.customers_path.clone().unwrap_or(defaults.customers_path),
-                subscriptions_path: api.subscriptions_path.clone().unwrap_or(defaults.subscriptions_path),
-                page_size: api.page_size.unwrap_or(defaults.page_size),
-            };
-            let client = DickerDataApi::new(api.base_url.as_deref(), credentials, listing)
-                .map_err(|e| CliError::new(&e))?;
+            let client =
+                DickerDataApi::new(api.base_url.as_deref(), credentials).map_err(|e| CliError::new(&e))?;
             Ok(Arc::new(client))
         }
         _ => Err(CliError::msg(

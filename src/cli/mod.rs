@@ -33,8 +33,11 @@ Examples:
   cspctl suggest .                                the YAML to add for Not Setup / Not Mapped
   cspctl sandbox serve --state state.yaml         run the vendor simulator on 127.0.0.1
 
-Exit codes: 0 success / no changes, 1 error (or warnings with --strict),
-2 changes present (with --detailed-exitcode).
+Exit codes (the same for every subcommand):
+  0  success; with --detailed-exitcode: no changes
+  1  any error: usage (unknown flag, bad value), invalid YAML, unreachable vendor,
+     plan errors, warnings with --strict, a refused apply or a failed write
+  2  changes present, only with --detailed-exitcode
 Credentials come only from environment variables (see README).";
 
 /// Declarative Microsoft CSP licence billing: Dicker Data licences into ConnectWise Manage or Autotask.
@@ -134,7 +137,10 @@ impl CliError {
 
 /// Runs the CLI with the process arguments and returns the exit code.
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return usage_error(&e).into(),
+    };
     init_logging(cli.verbose);
     let printer = Printer::new(cli.color, cli.verbose);
     let status = run(cli, &printer).unwrap_or_else(|e| {
@@ -143,6 +149,17 @@ pub fn main() -> ExitCode {
     });
     let _ = std::io::stdout().flush();
     status.into()
+}
+
+/// `--help` and `--version` print and succeed; any other parse error is a usage error and
+/// exits 1 like every other error. (clap's own 2 would read as "changes present" to a CI job
+/// using `--detailed-exitcode`.)
+fn usage_error(e: &clap::Error) -> ExitStatus {
+    let _ = e.print();
+    match e.kind() {
+        clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion => ExitStatus::Success,
+        _ => ExitStatus::Failure,
+    }
 }
 
 fn run(cli: Cli, printer: &Printer) -> Result<ExitStatus, CliError> {

@@ -68,14 +68,14 @@ pub struct SandboxSettings {
 }
 
 /// Dicker Data source settings: exactly one of `export` or `api`. API credentials come from
-/// `CSPCTL_DICKERDATA_ACCOUNT_CODE` and `CSPCTL_DICKERDATA_ACCESS_TOKEN`.
+/// `CSPCTL_DICKERDATA_ACCESS_TOKEN` (and `CSPCTL_DICKERDATA_ACCOUNT_CODE`, when set).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DickerDataSettings {
     /// Annuity Information export (`.xlsx` or `.csv`), relative to the workspace.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub export: Option<PathBuf>,
-    /// Dicker Data B2B API (the customer listing is modelled; see README).
+    /// Dicker Data cloud-subscriptions API (undocumented by Dicker Data; see README).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub api: Option<DickerDataApiSettings>,
 }
@@ -84,21 +84,23 @@ pub struct DickerDataSettings {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DickerDataApiSettings {
-    /// API root; default `https://b2b-api.dickerdata.com.au`. A full `http://host:port` is accepted.
+    /// API root; default `https://api.dickerdata.com.au/`. A full `http://host:port` is accepted.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub base_url: Option<String>,
-    /// Path of the customer listing; default `/api/Cloud/Customers`. MODELLED: Dicker Data has
-    /// not published this endpoint (see README).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub customers_path: Option<String>,
-    /// Path of the subscription listing; default `/api/Cloud/Subscriptions`. MODELLED, as above.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub subscriptions_path: Option<String>,
-    /// Items per page of the listings; default 1000, the largest the modelled listing serves.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(range(min = 1))]
-    pub page_size: Option<u32>,
 }
+
+/// Settings cspctl no longer reads, with what replaced them, so a workspace written for an
+/// older cspctl is told what to do instead of only "unknown field". Keyed by the field name
+/// under the given parent.
+pub const RETIRED_FIELDS: &[(&str, &str, &str)] = &[
+    ("api", "customers_path", DICKER_DATA_LISTING_RETIRED),
+    ("api", "subscriptions_path", DICKER_DATA_LISTING_RETIRED),
+    ("api", "page_size", DICKER_DATA_LISTING_RETIRED),
+];
+
+const DICKER_DATA_LISTING_RETIRED: &str = "the modelled Dicker Data listing is gone: cspctl now reads \
+     `Subscriptions/GetTenant` and `Subscriptions/GetSubscriptionDetails` of Dicker Data's \
+     subscriptions API, whose paths and paging are fixed; delete this line (only `base_url` remains)";
 
 /// ConnectWise Manage settings; keys come from `CSPCTL_CW_*` variables.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]

@@ -63,7 +63,12 @@ impl SchemaCheck {
                         file.mark(at, "unknown field"),
                         format!("unknown field `{name}` in {what}; expected one of {}", list(&allowed)),
                     );
-                    if let Some(best) = closest(name, &allowed) {
+                    let retired = super::document::RETIRED_FIELDS
+                        .iter()
+                        .find(|(parent, field, _)| field == name && path.last().is_some_and(|p| p == parent));
+                    if let Some((_, _, instead)) = retired {
+                        d = d.help(instead.to_string());
+                    } else if let Some(best) = closest(name, &allowed) {
                         d = d.help(format!("did you mean `{best}`?"));
                     }
                     out.push(d);

@@ -79,20 +79,50 @@ impl Reply {
     }
 }
 
+/// The `tracing` target of the one event per request (`-v` shows them).
+pub const REQUEST_TARGET: &str = "cspctl::request";
+
 /// Sends a request built by `build` (called once per attempt) and retries what is safe.
 ///
 /// Returns the first reply that is not retryable, or the last one when attempts run out;
-/// callers turn error statuses into vendor-specific messages.
+/// callers turn error statuses into vendor-specific messages. Logs one event per request at
+/// [`REQUEST_TARGET`]: method, path (the label never holds credentials or a query string),
+/// final status, time including retries, and how many retries it took.
 pub async fn send(
     request: &RequestLabel,
     policy: &RetryPolicy,
     idempotency: Idempotency,
     build: impl Fn() -> RequestBuilder,
 ) -> Result<Reply, LiveError> {
-    let mut attempt = 0;
+    let started = std::time::Instant::now();
+    let mut attempts = 0;
+    let result = send_with_retries(request, policy, idempotency, build, &mut attempts).await;
+    let status = match &result {
+        Ok(reply) => reply.status.as_u16().to_string(),
+        Err(_) => "failed".to_string(),
+    };
+    tracing::info!(
+        target: REQUEST_TARGET,
+        method = %request.method,
+        path = %request.path,
+        status = %status,
+        ms = started.elapsed().as_millis() as u64,
+        retries = attempts.saturating_sub(1),
+        "request"
+    );
+    result
+}
+
+async fn send_with_retries(
+    request: &RequestLabel,
+    policy: &RetryPolicy,
+    idempotency: Idempotency,
+    build: impl Fn() -> RequestBuilder,
+    attempt: &mut u32,
+) -> Result<Reply, LiveError> {
     loop {
-        attempt += 1;
-        let last = attempt >= policy.max_attempts;
+        *attempt += 1;
+        let last = *attempt >= policy.max_attempts;
         let outcome = build().send().await;
         match outcome {
             Ok(response) => {
@@ -101,25 +131,51 @@ pub async fn send(
                 let retryable = status == StatusCode::TOO_MANY_REQUESTS
                     || (idempotency == Idempotency::Retry && matches!(status.as_u16(), 502..=504));
                 if retryable && !last {
-                    tracing::debug!(%request, %status, attempt, "retrying");
-                    sleep_backoff(policy, attempt, retry_after).await;
+                    tracing::debug!(%request, %status, attempt = *attempt, "retrying");
+                    sleep_backoff(policy, *attempt, retry_after).await;
                     continue;
                 }
                 let headers = response.headers().clone();
                 match response.bytes().await {
                     Ok(body) => return Ok(Reply { status, headers, body }),
                     Err(e) if idempotency == Idempotency::Retry && !last => {
-                        tracing::debug!(%request, error = %e, attempt, "body read failed; retrying");
-                        sleep_backoff(policy, attempt, None).await;
+                        tracing::debug!(%request, error = %e, attempt = *attempt, "body read failed; retrying");
+                        sleep_backoff(policy, *attempt, None).await;
                     }
                     Err(e) => return Err(transport(request, &e)),
                 }
             }
             Err(e) if idempotency == Idempotency::Retry && !last => {
-                tracing::debug!(%request, error = %e, attempt, "retrying");
-                sleep_backoff(policy, attempt, None).await;
+                tracing::debug!(%request, error = %e, attempt = *attempt, "retrying");
+                sleep_backoff(policy, *attempt, None).await;
             }
             Err(e) => return Err(transport(request, &e)),
+        }
+    }
+}
+
+/// Sends an idempotent read and decodes its answer with `decode` (which also turns error
+/// statuses into errors). A 2xx answer that `decode` finds malformed (a body cut short in
+/// transit, a proxy's page in place of JSON) is asked for again with the same backoff as a
+/// 5xx: a read is safe to repeat, and one bad body should not end a run.
+pub async fn read<T>(
+    request: &RequestLabel,
+    policy: &RetryPolicy,
+    build: impl Fn() -> RequestBuilder,
+    decode: impl Fn(&Reply) -> Result<T, LiveError>,
+) -> Result<T, LiveError> {
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        let reply = send(request, policy, Idempotency::Retry, &build).await?;
+        match decode(&reply) {
+            Err(LiveError::Malformed { detail, .. })
+                if reply.status.is_success() && attempt < policy.max_attempts =>
+            {
+                tracing::debug!(%request, %detail, attempt, "unreadable answer; asking again");
+                sleep_backoff(policy, attempt, None).await;
+            }
+            decoded => return decoded,
         }
     }
 }

@@ -101,6 +101,12 @@ pub struct Addition {
     /// When billing stops; on or before the plan date means history, never touched.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cancelled_date: Option<NaiveDate>,
+    /// A quantity change already dated the plan date, as the PSA reports it (Autotask: the
+    /// units period in force starts that day with other units than the day before). Autotask
+    /// takes one unit adjustment per contract service per day, so a plan dated then cannot
+    /// change this quantity again. Other PSAs leave it unset.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub adjusted_on: Option<NaiveDate>,
     /// Version as read, compared again before any write.
     #[serde(default, skip_serializing_if = "Fingerprint::is_empty")]
     pub fingerprint: Fingerprint,

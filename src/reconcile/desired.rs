@@ -4,11 +4,11 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use super::findings::Findings;
-use super::index::{MappingIndex, PsaIndex, Unmapped};
+use super::index::{Found, MappingIndex, PsaIndex, Unmapped, list_named};
 use crate::config::{Client, OnLicenceRemoved, PricePolicy, ProductMapping, SyncDescription, Workspace};
 use crate::model::{
-    Agreement, AgreementStatus, Company, Customer, DistributorSnapshot, Licence, LicenceStatus, Product,
-    PsaId,
+    Agreement, AgreementStatus, Company, Customer, DistributorSnapshot, Licence, LicenceStatus, NameKey,
+    Product, PsaId,
 };
 
 /// Who an agreement bills for: the client (first by id) that names it.
@@ -112,12 +112,18 @@ fn mapped_products<'a>(
 ) -> BTreeMap<PsaId, BTreeSet<&'a str>> {
     let mut mapped: BTreeMap<PsaId, BTreeSet<&str>> = BTreeMap::new();
     let mut unknown: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    let mut ambiguous: BTreeMap<&str, (Vec<&Product>, Vec<&str>)> = BTreeMap::new();
     for m in &ws.products {
-        match psa.products.get(m.psa.product.as_str()) {
-            Some(p) => {
+        match psa.products.find(&NameKey::new(&m.psa.product)) {
+            Found::One(p) => {
                 mapped.entry(p.id).or_default().insert(m.key.as_str());
             }
-            None => unknown.entry(m.psa.product.as_str()).or_default().push(m.key.as_str()),
+            Found::None => unknown.entry(m.psa.product.as_str()).or_default().push(m.key.as_str()),
+            Found::Ambiguous(many) => ambiguous
+                .entry(m.psa.product.as_str())
+                .or_insert_with(|| (many, Vec::new()))
+                .1
+                .push(m.key.as_str()),
         }
     }
     for (product, keys) in unknown {
@@ -126,6 +132,17 @@ fn mapped_products<'a>(
             None,
             format!(
                 "PSA product `{product}` (mapping {}) does not exist in the PSA catalog",
+                keys.join(", ")
+            ),
+        );
+    }
+    for (product, (many, keys)) in ambiguous {
+        findings.error(
+            "ambiguous_product",
+            None,
+            format!(
+                "PSA products {} all answer to `{product}` (mapping {}): the PSA compares names without case, so cspctl cannot tell which one is meant and writes none (rename all but one in the PSA)",
+                list_named(&many, |p| (p.identifier.as_str(), p.id)),
                 keys.join(", ")
             ),
         );
@@ -179,13 +196,27 @@ impl<'a> Walk<'a, '_> {
             );
         }
         let company_name = client.company.as_deref().unwrap_or_default();
-        let Some(company) = self.psa.companies.get(company_name).copied() else {
-            self.findings.error(
-                "unknown_company",
-                Some(id),
-                format!("client {id}: PSA company `{company_name}` does not exist; nothing is planned for this client"),
-            );
-            return;
+        let company = match self.psa.companies.find(&NameKey::new(company_name)) {
+            Found::One(company) => company,
+            Found::None => {
+                self.findings.error(
+                    "unknown_company",
+                    Some(id),
+                    format!("client {id}: PSA company `{company_name}` does not exist; nothing is planned for this client"),
+                );
+                return;
+            }
+            Found::Ambiguous(many) => {
+                self.findings.error(
+                    "ambiguous_company",
+                    Some(id),
+                    format!(
+                        "client {id}: PSA companies {} all answer to `{company_name}`: the PSA compares names without case, so cspctl cannot tell which one is meant; nothing is planned for this client (rename all but one in the PSA)",
+                        list_named(&many, |c| (c.identifier.as_str(), c.id))
+                    ),
+                );
+                return;
+            }
         };
         let owner = |agreement: &'a Agreement| Owner {
             client,
@@ -209,7 +240,7 @@ impl<'a> Walk<'a, '_> {
                 continue;
             };
             let (Some(Some(agreement)), Some(product)) =
-                (resolved.get(agreement_name), self.psa.products.get(mapping.psa.product.as_str()).copied())
+                (resolved.get(agreement_name), self.psa.products.one(&NameKey::new(&mapping.psa.product)))
             else {
                 continue;
             };
@@ -310,22 +341,35 @@ fn resolve_agreement<'a>(
     client: &str,
     findings: &mut Findings,
 ) -> Option<&'a Agreement> {
-    if let Some(a) = psa.agreements.get(&(company.id, name)) {
-        return Some(a);
+    match psa.agreements.find(&(company.id, NameKey::new(name))) {
+        Found::One(a) => return Some(a),
+        Found::Ambiguous(many) => {
+            findings.error(
+                "ambiguous_agreement",
+                Some(client),
+                format!(
+                    "client {client}: company `{}` has agreements {} that all answer to \"{name}\": the PSA compares names without case, so cspctl cannot tell which one is meant and writes to none (rename all but one in the PSA)",
+                    company.identifier,
+                    list_named(&many, |a| (a.name.as_str(), a.id))
+                ),
+            );
+            return None;
+        }
+        Found::None => {}
     }
-    match psa.agreement_names.get(name) {
-        Some(elsewhere) => findings.error(
+    match psa.agreement_names.all(&NameKey::new(name)) {
+        [] => findings.error(
+            "unknown_agreement",
+            Some(client),
+            format!("client {client}: company `{}` has no agreement named \"{name}\"", company.identifier),
+        ),
+        elsewhere => findings.error(
             "agreement_wrong_company",
             Some(client),
             format!(
                 "client {client}: agreement \"{name}\" belongs to company id {} , not to `{}`",
                 elsewhere[0].company, company.identifier
             ),
-        ),
-        None => findings.error(
-            "unknown_agreement",
-            Some(client),
-            format!("client {client}: company `{}` has no agreement named \"{name}\"", company.identifier),
         ),
     }
     None

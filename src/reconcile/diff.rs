@@ -98,6 +98,9 @@ pub(super) fn diff(desired: &Desired, psa: &PsaIndex, today: NaiveDate, findings
             );
             continue;
         }
+        if let [(_, addition)] = existing {
+            same_day(addition, &action.write, owner, product, today, findings);
+        }
         let mappings = desired.mapped_products.get(&key.1).cloned().unwrap_or_default();
         let mappings = target.map_or(mappings, |t| t.mappings.clone());
         actions.push(Action {
@@ -235,6 +238,38 @@ fn update(
             effective_date: today,
         },
     })
+}
+
+/// A quantity change on a service whose units were already changed effective today (only
+/// Autotask reports this): it takes one adjustment per contract service per day and refuses a
+/// second, so the plan says so for this action rather than leaving apply to meet the refusal.
+fn same_day(
+    addition: &Addition,
+    write: &Write,
+    owner: &Owner,
+    product: &Product,
+    today: NaiveDate,
+    findings: &mut Findings,
+) {
+    let to = match write {
+        Write::Update { quantity: Some(q), .. } => *q,
+        Write::Cancel { .. } => 0,
+        _ => return,
+    };
+    if addition.adjusted_on != Some(today) {
+        return;
+    }
+    findings.warn(
+        "same_day_adjustment",
+        Some(&owner.client.dicker_data),
+        format!(
+            "contract service {} (`{}` on agreement \"{}\") already has a units change dated {today}, and Autotask takes one adjustment per contract service per day: apply would be refused for this change of {} to {to}. Plan again on a later date (the change then takes effect that day), or change the units by hand in Autotask",
+            addition.id,
+            product.identifier,
+            owner.agreement.name,
+            number(addition.quantity)
+        ),
+    );
 }
 
 fn in_window(owner: &Owner, today: NaiveDate) -> bool {

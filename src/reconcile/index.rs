@@ -1,28 +1,72 @@
 //! Lookups over the inputs, built once per plan so each step is a map access.
 
 use std::collections::{BTreeMap, HashMap};
+use std::hash::Hash;
 
 use crate::config::{ProductMapping, Workspace};
 use crate::model::{
-    Addition, Agreement, Company, DistributorSnapshot, Licence, Product, PsaId, PsaSnapshot, StockCode,
+    Addition, Agreement, Company, DistributorSnapshot, Licence, NameKey, Product, PsaId, PsaSnapshot,
+    StockCode,
 };
+
+/// Records of one kind indexed by a name the PSA compares without case ([`NameKey`]), so a
+/// YAML name finds what the PSA would find for it, and two records the PSA cannot tell apart
+/// are seen as such instead of one silently winning.
+pub(super) struct ByName<'a, K, T>(HashMap<K, Vec<&'a T>>);
+
+/// What a name finds.
+pub(super) enum Found<'a, T> {
+    /// No record has it.
+    None,
+    /// Exactly one record.
+    One(&'a T),
+    /// Several records share it (they differ at most by case): none is chosen.
+    Ambiguous(Vec<&'a T>),
+}
+
+impl<'a, K: Eq + Hash, T> ByName<'a, K, T> {
+    fn new(records: &'a [T], key: impl Fn(&'a T) -> K) -> Self {
+        let mut map: HashMap<K, Vec<&T>> = HashMap::new();
+        for r in records {
+            map.entry(key(r)).or_default().push(r);
+        }
+        ByName(map)
+    }
+
+    pub fn find(&self, key: &K) -> Found<'a, T> {
+        match self.0.get(key).map(Vec::as_slice) {
+            None | Some([]) => Found::None,
+            Some([one]) => Found::One(one),
+            Some(many) => Found::Ambiguous(many.to_vec()),
+        }
+    }
+
+    /// The one record with this name, if exactly one has it.
+    pub fn one(&self, key: &K) -> Option<&'a T> {
+        match self.0.get(key).map(Vec::as_slice) {
+            Some([one]) => Some(one),
+            _ => None,
+        }
+    }
+
+    /// Every record with this name.
+    pub fn all(&self, key: &K) -> &[&'a T] {
+        self.0.get(key).map(Vec::as_slice).unwrap_or_default()
+    }
+}
 
 /// The PSA side, indexed by what YAML names.
 pub(super) struct PsaIndex<'a> {
-    pub companies: HashMap<&'a str, &'a Company>,
-    pub agreements: HashMap<(PsaId, &'a str), &'a Agreement>,
-    pub agreement_names: HashMap<&'a str, Vec<&'a Agreement>>,
-    pub products: HashMap<&'a str, &'a Product>,
+    pub companies: ByName<'a, NameKey, Company>,
+    pub agreements: ByName<'a, (PsaId, NameKey), Agreement>,
+    pub agreement_names: ByName<'a, NameKey, Agreement>,
+    pub products: ByName<'a, NameKey, Product>,
     pub product_ids: HashMap<PsaId, &'a Product>,
     pub additions: HashMap<PsaId, Vec<&'a Addition>>,
 }
 
 impl<'a> PsaIndex<'a> {
     pub fn new(psa: &'a PsaSnapshot) -> Self {
-        let mut agreement_names: HashMap<&str, Vec<&Agreement>> = HashMap::new();
-        for a in &psa.agreements {
-            agreement_names.entry(a.name.as_str()).or_default().push(a);
-        }
         let mut additions: HashMap<PsaId, Vec<&Addition>> = HashMap::new();
         for a in &psa.additions {
             additions.entry(a.agreement).or_default().push(a);
@@ -31,13 +75,31 @@ impl<'a> PsaIndex<'a> {
             list.sort_by_key(|a| a.id);
         }
         PsaIndex {
-            companies: psa.companies.iter().map(|c| (c.identifier.as_str(), c)).collect(),
-            agreements: psa.agreements.iter().map(|a| ((a.company, a.name.as_str()), a)).collect(),
-            agreement_names,
-            products: psa.products.iter().map(|p| (p.identifier.as_str(), p)).collect(),
+            companies: ByName::new(&psa.companies, |c| NameKey::new(&c.identifier)),
+            agreements: ByName::new(&psa.agreements, |a| (a.company, NameKey::new(&a.name))),
+            agreement_names: ByName::new(&psa.agreements, |a| NameKey::new(&a.name)),
+            products: ByName::new(&psa.products, |p| NameKey::new(&p.identifier)),
             product_ids: psa.products.iter().map(|p| (p.id, p)).collect(),
             additions,
         }
+    }
+}
+
+/// `` `AdatumHealth` (id 12) and `adatumhealth` (id 40) ``: records one name finds, for a
+/// message that lets the reader rename all but one.
+pub(super) fn list_named<T>(records: &[&T], name: impl Fn(&T) -> (&str, PsaId)) -> String {
+    let mut parts: Vec<(PsaId, String)> = records
+        .iter()
+        .map(|r| {
+            let (text, id) = name(r);
+            (id, format!("`{text}` (id {id})"))
+        })
+        .collect();
+    parts.sort();
+    let parts: Vec<String> = parts.into_iter().map(|(_, p)| p).collect();
+    match parts.split_last() {
+        Some((last, rest)) if !rest.is_empty() => format!("{} and {last}", rest.join(", ")),
+        _ => parts.join(""),
     }
 }
 

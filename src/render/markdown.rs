@@ -1,5 +1,6 @@
 use std::fmt::Write as _;
 
+use super::escape::{code, markdown as escape};
 use super::{RenderOptions, show, summary, symbol};
 use crate::reconcile::Plan;
 
@@ -28,11 +29,11 @@ pub fn markdown(plan: &Plan, options: RenderOptions) -> String {
                 .collect();
             let _ = writeln!(
                 out,
-                "| `{}` | {} | {} | `{}` | {} |",
+                "| `{}` | {} | {} | {} | {} |",
                 symbol(a.kind),
                 escape(&a.client_name),
                 escape(&a.agreement),
-                a.product,
+                code(&a.product),
                 escape(&changes.join("; "))
             );
         }
@@ -50,9 +51,9 @@ pub fn markdown(plan: &Plan, options: RenderOptions) -> String {
         for u in &plan.unmanaged {
             let _ = writeln!(
                 out,
-                "- {} / `{}` × {} (addition {})",
+                "- {} / {} × {} (addition {})",
                 escape(&u.agreement),
-                u.product,
+                code(&u.product),
                 u.quantity,
                 u.addition
             );
@@ -60,9 +61,4 @@ pub fn markdown(plan: &Plan, options: RenderOptions) -> String {
         let _ = writeln!(out, "\n</details>\n");
     }
     out
-}
-
-/// Keeps table cells and list items intact.
-fn escape(s: &str) -> String {
-    s.replace('|', "\\|").replace('\n', " ")
 }

@@ -1,5 +1,6 @@
 //! Plan -> text for people, JSON for scripts, Markdown for pull-request comments.
 
+pub mod escape;
 mod json;
 mod markdown;
 mod text;

@@ -1,24 +1,26 @@
-//! The Dicker Data dialect of the simulator:
+//! The Dicker Data dialect of the simulator, speaking the cloud-subscriptions surface as its
+//! public client uses it, and refusing what that client would not send:
 //!
-//! - `POST /api/AccessKeyRequest` (documented): account code + access token give an AccessKey
-//!   that expires; calls with a stale or unknown key get 401;
-//! - `POST /api/Cloud/Customers` and `POST /api/Cloud/Subscriptions`: the **MODELLED** listing
-//!   (see [`crate::live::dickerdata::api::listing`]), paged, served from the sandbox state's
-//!   `dicker_data` side;
-//! - `GET /api/PricingRequest` and `POST /api/DickerData/GetPrice` (documented): unit cost and
-//!   RRP of the stock codes the state holds;
+//! - `POST /AccessKeyRequest` with `{AccessToken, TransactionID}` (a GUID; `AccountCode`
+//!   optional, checked when present) gives an AccessKey (`Status: "GRANTED"`) that expires;
+//! - `POST /Subscriptions/GetTenant` and `POST /Subscriptions/GetSubscriptionDetails` need
+//!   `Authorization: Bearer <live key>` (else 401), `DD-ApiVersion: 1.0` and a
+//!   `DD-TransactionID` GUID never used before (else 400), and a `{"In": {...}}` body; the
+//!   subscription call also needs `In.SubscriptionType` (`CSP`, `ADY` or `ADM`). Answers are
+//!   `{"Out": [...]}` built from the sandbox state's `dicker_data` side, with the spellings a
+//!   client must tolerate: quantities alternately numbers and text, ids as text;
 //! - `GET|PUT /_sandbox/dicker_data/keys`: the key policy (lifetime in seconds and, to force an
 //!   expiry at an exact point of a run, in uses), so tests can make keys expire mid-run. Like
 //!   every dialect route it passes the fault layer and is counted in `/_sandbox/stats`: set it
 //!   before turning faults on, then reset the stats.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use axum::extract::State;
 use axum::extract::rejection::JsonRejection;
-use axum::extract::{RawQuery, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -27,15 +29,17 @@ use serde_json::json;
 use tokio::time::Instant;
 
 use super::SimShared;
-use crate::live::dickerdata::api::listing::{
-    CustomerRecord, Figure, MAX_PAGE_SIZE, Page, PageRequest, SubscriptionRecord,
+use crate::live::dickerdata::api::subscriptions::{Filter, Scalar, SubscriptionRecord, TenantRecord};
+use crate::live::dickerdata::api::{
+    ACCESS_KEY_PATH, API_VERSION, GET_SUBSCRIPTION_DETAILS_PATH, GET_TENANT_PATH,
 };
-use crate::live::dickerdata::api::{ACCESS_KEY_PATH, PRICING_PATH};
-use crate::live::dickerdata::rules;
-use crate::model::{LicenceStatus, StockCode};
+use crate::model::LicenceStatus;
 
 /// Where tests read and set the key policy.
 pub const KEYS_CONTROL_PATH: &str = "/_sandbox/dicker_data/keys";
+
+/// The subscription programmes the API knows.
+const SUBSCRIPTION_TYPES: [&str; 3] = ["CSP", "ADY", "ADM"];
 
 /// How long the AccessKeys the simulator issues stay valid.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -66,6 +70,7 @@ struct Dialect {
     shared: Arc<SimShared>,
     policy: Mutex<KeyPolicy>,
     keys: Mutex<HashMap<String, Issued>>,
+    transactions: Mutex<HashSet<String>>,
 }
 
 type Shared = State<Arc<Dialect>>;
@@ -76,14 +81,12 @@ pub fn routes(shared: Arc<SimShared>) -> Router {
         shared,
         policy: Mutex::new(KeyPolicy::default()),
         keys: Mutex::new(HashMap::new()),
+        transactions: Mutex::new(HashSet::new()),
     });
-    let defaults = crate::live::dickerdata::ListingSettings::default();
     Router::new()
-        .route(ACCESS_KEY_PATH, post(access_key))
-        .route(&defaults.customers_path, post(customers))
-        .route(&defaults.subscriptions_path, post(subscriptions))
-        .route(PRICING_PATH, get(pricing))
-        .route("/api/DickerData/GetPrice", post(get_price))
+        .route(&format!("/{ACCESS_KEY_PATH}"), post(access_key))
+        .route(&format!("/{GET_TENANT_PATH}"), post(get_tenant))
+        .route(&format!("/{GET_SUBSCRIPTION_DETAILS_PATH}"), post(get_subscription_details))
         .route(KEYS_CONTROL_PATH, get(get_policy).put(put_policy))
         .with_state(dialect)
 }
@@ -92,7 +95,7 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
-/// A refused call: its status and Dicker Data style `{Status, Message}` body.
+/// A refused call: its status and a `{Status, Message}` body.
 struct Refused(StatusCode, String);
 
 impl IntoResponse for Refused {
@@ -101,21 +104,18 @@ impl IntoResponse for Refused {
     }
 }
 
-fn failed(status: StatusCode, message: &str) -> Response {
-    Refused(status, message.to_string()).into_response()
-}
-
 fn bad_json(e: JsonRejection) -> Refused {
     Refused(StatusCode::BAD_REQUEST, format!("The request is invalid: {}", e.body_text()))
 }
 
 #[derive(Deserialize)]
-#[serde(rename_all = "PascalCase")]
+#[serde(rename_all = "PascalCase", deny_unknown_fields)]
 struct KeyRequest {
     #[serde(rename = "TransactionID")]
     transaction_id: String,
     access_token: String,
-    account_code: String,
+    #[serde(default)]
+    account_code: Option<String>,
 }
 
 async fn access_key(State(d): Shared, body: Result<Json<KeyRequest>, JsonRejection>) -> Response {
@@ -124,11 +124,15 @@ async fn access_key(State(d): Shared, body: Result<Json<KeyRequest>, JsonRejecti
         Err(e) => return bad_json(e).into_response(),
     };
     if uuid::Uuid::parse_str(&request.transaction_id).is_err() {
-        return failed(StatusCode::BAD_REQUEST, "TransactionID must be a GUID");
+        return Refused(StatusCode::BAD_REQUEST, "TransactionID must be a GUID".into()).into_response();
     }
     let [account, token] = &d.shared.credentials.dicker_data;
-    if &request.account_code != account || &request.access_token != token {
-        return failed(StatusCode::UNAUTHORIZED, "Invalid AccountCode or AccessToken");
+    if &request.access_token != token || request.account_code.as_ref().is_some_and(|a| a != account) {
+        return (
+            StatusCode::UNAUTHORIZED,
+            Json(json!({ "Status": "DENIED", "Message": "Invalid AccessToken" })),
+        )
+            .into_response();
     }
     let policy = lock(&d.policy).clone();
     let lifetime = Duration::from_secs_f64(policy.lifetime_secs.max(0.0));
@@ -143,196 +147,153 @@ async fn access_key(State(d): Shared, body: Result<Json<KeyRequest>, JsonRejecti
         "AccessKey": key,
         "CreationDateTime": stamp(created),
         "ExpireDateTime": stamp(expires),
-        "Status": "Success",
+        "Status": "GRANTED",
         "Message": "",
     }))
     .into_response()
 }
 
-/// Accepts a call carrying the access token and a live key; spends one use of the key.
-fn authorise(d: &Dialect, token: &str, key: &str) -> Result<(), Refused> {
+/// Accepts a call with a live Bearer key, the API version and a fresh transaction id; spends
+/// one use of the key.
+fn authorise(d: &Dialect, headers: &HeaderMap) -> Result<(), Refused> {
+    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or("").trim();
     let refuse = || Refused(StatusCode::UNAUTHORIZED, "AccessKey is invalid or expired".into());
-    if token != d.shared.credentials.dicker_data[1] {
-        return Err(refuse());
+    let key = header("authorization").strip_prefix("Bearer ").ok_or_else(refuse)?;
+    {
+        let mut keys = lock(&d.keys);
+        let Some(issued) = keys.get_mut(key) else { return Err(refuse()) };
+        if Instant::now() >= issued.expires || issued.uses_left == Some(0) {
+            return Err(refuse());
+        }
+        if let Some(left) = issued.uses_left.as_mut() {
+            *left -= 1;
+        }
     }
-    let mut keys = lock(&d.keys);
-    let Some(issued) = keys.get_mut(key) else { return Err(refuse()) };
-    if Instant::now() >= issued.expires || issued.uses_left == Some(0) {
-        return Err(refuse());
+    if header("dd-apiversion") != API_VERSION {
+        return Err(Refused(StatusCode::BAD_REQUEST, format!("DD-ApiVersion must be {API_VERSION}")));
     }
-    if let Some(left) = issued.uses_left.as_mut() {
-        *left -= 1;
+    let transaction = header("dd-transactionid");
+    if uuid::Uuid::parse_str(transaction).is_err() {
+        return Err(Refused(StatusCode::BAD_REQUEST, "DD-TransactionID must be a GUID".into()));
+    }
+    if !lock(&d.transactions).insert(transaction.to_ascii_lowercase()) {
+        return Err(Refused(StatusCode::BAD_REQUEST, "DD-TransactionID was already used".into()));
     }
     Ok(())
 }
 
 #[derive(Deserialize)]
-#[serde(rename_all = "PascalCase")]
-struct HeaderIn {
-    #[serde(rename = "TransactionID")]
-    transaction_id: String,
-    token: String,
-    access_key: String,
-}
-
-fn page<T: Serialize + Clone>(all: &[T], request: &PageRequest<HeaderIn>) -> Response {
-    if request.page_number == 0 || request.page_size == 0 {
-        return failed(StatusCode::BAD_REQUEST, "PageNumber and PageSize start at 1");
-    }
-    let size = request.page_size.min(MAX_PAGE_SIZE) as usize;
-    let start = (request.page_number as usize - 1).saturating_mul(size);
-    let items: Vec<T> = all.iter().skip(start).take(size).cloned().collect();
-    Json(Page {
-        status: Some("Success".into()),
-        message: None,
-        page_number: Some(request.page_number),
-        page_size: Some(size as u32),
-        total_count: Some(all.len() as u64),
-        items,
-    })
-    .into_response()
+struct Envelope {
+    #[serde(rename = "In")]
+    input: Filter,
 }
 
 fn checked(
     d: &Dialect,
-    body: Result<Json<PageRequest<HeaderIn>>, JsonRejection>,
-) -> Result<PageRequest<HeaderIn>, Refused> {
-    let Json(request) = body.map_err(bad_json)?;
-    if uuid::Uuid::parse_str(&request.request_header.transaction_id).is_err() {
-        return Err(Refused(StatusCode::BAD_REQUEST, "RequestHeader.TransactionID must be a GUID".into()));
-    }
-    authorise(d, &request.request_header.token, &request.request_header.access_key)?;
-    Ok(request)
+    headers: &HeaderMap,
+    body: Result<Json<Envelope>, JsonRejection>,
+) -> Result<Filter, Refused> {
+    authorise(d, headers)?;
+    let Json(envelope) = body.map_err(bad_json)?;
+    Ok(envelope.input)
 }
 
-fn customer_number(index: usize) -> String {
-    format!("{:06}", 100_001 + index)
+fn matches(filter: &Option<String>, value: &str) -> bool {
+    filter.as_deref().is_none_or(|f| f.eq_ignore_ascii_case(value))
 }
 
-async fn customers(State(d): Shared, body: Result<Json<PageRequest<HeaderIn>>, JsonRejection>) -> Response {
-    let request = match checked(&d, body) {
-        Ok(r) => r,
+async fn get_tenant(
+    State(d): Shared,
+    headers: HeaderMap,
+    body: Result<Json<Envelope>, JsonRejection>,
+) -> Response {
+    let filter = match checked(&d, &headers, body) {
+        Ok(f) => f,
         Err(refused) => return refused.into_response(),
     };
-    let all: Vec<CustomerRecord> = d
+    if filter.subscription_type.as_deref().is_some_and(|t| !t.eq_ignore_ascii_case("CSP")) {
+        return Json(json!({ "Out": [] })).into_response();
+    }
+    let account = d.shared.credentials.dicker_data[0].clone();
+    let out: Vec<TenantRecord> = d
         .shared
         .lock_state()
         .dicker_data
         .customers
         .iter()
-        .enumerate()
-        .map(|(i, c)| CustomerRecord {
-            customer_id: Some(customer_number(i)),
-            customer_name: Some(c.name.clone()),
-            tenant_id: Some(c.id.clone()),
+        .filter(|c| matches(&filter.tenant_id, &c.id))
+        .map(|c| TenantRecord {
+            tenant_id: Some(Scalar::Text(c.id.clone())),
+            company_name: Some(c.name.clone()),
+            tenant_description: Some(format!("{} ({account})", c.name)),
         })
         .collect();
-    page(&all, &request)
+    Json(json!({ "Out": out })).into_response()
 }
 
-async fn subscriptions(
+async fn get_subscription_details(
     State(d): Shared,
-    body: Result<Json<PageRequest<HeaderIn>>, JsonRejection>,
+    headers: HeaderMap,
+    body: Result<Json<Envelope>, JsonRejection>,
 ) -> Response {
-    let request = match checked(&d, body) {
-        Ok(r) => r,
+    let filter = match checked(&d, &headers, body) {
+        Ok(f) => f,
         Err(refused) => return refused.into_response(),
     };
-    let all: Vec<SubscriptionRecord> = {
+    let Some(kind) = filter.subscription_type.as_deref().filter(|t| SUBSCRIPTION_TYPES.contains(t)) else {
+        return Refused(StatusCode::BAD_REQUEST, "In.SubscriptionType must be CSP, ADY or ADM".into())
+            .into_response();
+    };
+    if kind != "CSP" {
+        return Json(json!({ "Out": [] })).into_response();
+    }
+    let account = d.shared.credentials.dicker_data[0].clone();
+    let out: Vec<SubscriptionRecord> = {
         let state = d.shared.lock_state();
-        let customers = &state.dicker_data.customers;
+        let names: HashMap<&str, &str> =
+            state.dicker_data.customers.iter().map(|c| (c.id.as_str(), c.name.as_str())).collect();
         state
             .dicker_data
             .licences
             .iter()
-            .map(|l| {
-                let found = customers.iter().position(|c| c.id == l.customer);
-                let usage = rules::is_usage_stock_code(&l.stock_code);
-                let amount = |v: Option<f64>| v.map(|v| Figure::Text(format!("{v:.2}")));
+            .enumerate()
+            .filter(|(_, l)| {
+                matches(&filter.tenant_id, &l.customer)
+                    && matches(&filter.subscription_id, &l.subscription)
+                    && matches(&filter.stock_code, &l.stock_code.to_string())
+            })
+            .map(|(i, l)| {
+                let name = names.get(l.customer.as_str()).map(|n| n.to_string());
+                let quantity = if i % 2 == 0 {
+                    Scalar::Number(l.quantity.into())
+                } else {
+                    Scalar::Text(format!("{}.00", l.quantity))
+                };
                 SubscriptionRecord {
-                    customer_id: found.map(customer_number),
-                    customer_name: found.map(|i| customers[i].name.clone()),
-                    tenant_id: Some(l.customer.clone()),
-                    subscription_id: Some(l.subscription.clone()),
-                    stock_code: Some(l.stock_code.to_string()),
-                    description: Some(l.description.clone()),
-                    quantity: Some(Figure::Number(f64::from(l.quantity))),
+                    account_code: Some(Scalar::Text(account.clone())),
+                    tenant_id: Some(Scalar::Text(l.customer.clone())),
+                    subscription_reference: Some(l.description.chars().take(30).collect()),
+                    company_name: name.clone(),
+                    tenant_description: name,
+                    stock_code: Some(format!("MS-{:06}", i + 1)),
+                    manufacturer_stock_code: Some(l.stock_code.to_string()),
+                    parent_subscription_id: None,
+                    subscription_id: Some(Scalar::Text(l.subscription.clone())),
                     status: Some(
-                        if l.status == LicenceStatus::Active { "Active" } else { "Suspended" }.into(),
+                        if l.status == LicenceStatus::Active { "ACTIVE" } else { "SUSPENDED" }.into(),
                     ),
-                    charge_type: Some(if usage { "Azure" } else { "NCE" }.into()),
-                    term_start: None,
-                    term_end: None,
-                    revaluation_date: None,
-                    unit_price: amount(l.unit_price),
-                    unit_rrp: amount(l.unit_rrp),
+                    billing_frequency: Some(Scalar::Text(l.stock_code.billing.to_string())),
+                    last_billing_date: None,
+                    next_billing_date: None,
+                    confirmed_quantity: Some(quantity),
+                    serials: None,
+                    expiry_date: None,
+                    stock_description: Some(l.description.clone()),
                 }
             })
             .collect()
     };
-    page(&all, &request)
-}
-
-/// The documented pricing item for a code the state prices.
-fn priced(d: &Dialect, code: &str) -> Option<serde_json::Value> {
-    let wanted: StockCode = code.parse().ok()?;
-    let state = d.shared.lock_state();
-    let licence =
-        state.dicker_data.licences.iter().find(|l| l.stock_code == wanted && l.unit_price.is_some())?;
-    let text = |v: Option<f64>| v.map(|v| format!("{v:.2}"));
-    Some(json!({
-        "PartNumber": code,
-        "Description": licence.description,
-        "UnitPrice": text(licence.unit_price),
-        "RRPExTax": text(licence.unit_rrp),
-        "SOH": "9999",
-        "BillingFreq": wanted.billing.to_string(),
-    }))
-}
-
-async fn pricing(State(d): Shared, RawQuery(query): RawQuery) -> Response {
-    let pairs: Vec<(String, String)> =
-        url::form_urlencoded::parse(query.unwrap_or_default().as_bytes()).into_owned().collect();
-    let one = |name: &str| pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str()).unwrap_or("");
-    if uuid::Uuid::parse_str(one("pricingRequest.messageID")).is_err() {
-        return failed(StatusCode::BAD_REQUEST, "pricingRequest.messageID must be a GUID");
-    }
-    if let Err(refused) = authorise(&d, one("pricingRequest.token"), one("pricingRequest.accessKey")) {
-        return refused.into_response();
-    }
-    let results: Vec<serde_json::Value> = pairs
-        .iter()
-        .filter(|(k, _)| k == "pricingRequest.products")
-        .filter_map(|(_, code)| priced(&d, code))
-        .collect();
-    Json(json!({ "Status": "Success", "ErrorDescription": "", "SearchResult": results })).into_response()
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "PascalCase")]
-struct GetPriceIn {
-    request_header: HeaderIn,
-    #[serde(default)]
-    products: Vec<PartIn>,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "PascalCase")]
-struct PartIn {
-    part_number: String,
-}
-
-async fn get_price(State(d): Shared, body: Result<Json<GetPriceIn>, JsonRejection>) -> Response {
-    let Json(request) = match body {
-        Ok(b) => b,
-        Err(e) => return bad_json(e).into_response(),
-    };
-    if let Err(refused) = authorise(&d, &request.request_header.token, &request.request_header.access_key) {
-        return refused.into_response();
-    }
-    let results: Vec<serde_json::Value> =
-        request.products.iter().filter_map(|p| priced(&d, &p.part_number)).collect();
-    Json(json!({ "Status": "Success", "ErrorDescription": "", "SearchResult": results })).into_response()
+    Json(json!({ "Out": out })).into_response()
 }
 
 async fn get_policy(State(d): Shared) -> Json<KeyPolicy> {

@@ -63,6 +63,7 @@ pub fn seeded(companies: i64, catalog: i64, per_contract: i64) -> SandboxState {
                 unit_cost: Some(7.25),
                 effective_date: Some(contract_start()),
                 cancelled_date: None,
+                adjusted_on: None,
                 fingerprint: Fingerprint::default(),
             });
         }

@@ -2,6 +2,7 @@
 //! exit code, stdout and stderr together.
 
 mod apply;
+mod exit_codes;
 mod onboard;
 mod plan;
 mod support;

@@ -63,6 +63,7 @@ pub fn seed(companies: usize, per_agreement: usize) -> SandboxState {
                 unit_cost: Some(7.25),
                 effective_date: Some(day("2026-01-01")),
                 cancelled_date: (k % 5 == 4).then(|| day("2026-03-31")),
+                adjusted_on: None,
                 fingerprint: Fingerprint(SEEDED.into()),
             });
         }

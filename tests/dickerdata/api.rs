@@ -1,12 +1,11 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use cspctl::live::dickerdata::api::listing::MAX_PAGE_SIZE;
-use cspctl::live::dickerdata::{DickerDataApi, DickerDataCredentials, ListingSettings};
+use cspctl::live::dickerdata::{DickerDataApi, DickerDataCredentials};
 use cspctl::live::http::RetryPolicy;
 use cspctl::live::sandbox::SandboxState;
 use cspctl::live::{Distributor, LiveError};
-use cspctl::model::{Customer, DistributorSnapshot, Licence, LicenceStatus, StockCode};
+use cspctl::model::{Customer, DistributorSnapshot, Licence, LicenceStatus};
 use cspctl::sim::dickerdata::KEYS_CONTROL_PATH;
 use cspctl::sim::{self, Faults, RunningSim, SimCredentials, SimShared};
 
@@ -20,7 +19,8 @@ const CODES: [(&str, f64, f64); 4] = [
     ("DZH318Z0BPS6:0001", 0.0, 0.0),
 ];
 
-/// `customers` tenants with four licences each: every 10th suspended, the 4th an Azure plan.
+/// `customers` tenants with four licences each (every 10th suspended, the 4th an Azure plan),
+/// and one more tenant that holds nothing.
 fn state(customers: usize) -> SandboxState {
     let mut snapshot = DistributorSnapshot::default();
     for c in 0..customers {
@@ -39,13 +39,18 @@ fn state(customers: usize) -> SandboxState {
             });
         }
     }
+    snapshot.customers.push(Customer { id: "0FFFFFFF".into(), name: "TENANT WITHOUT LICENCES".into() });
     SandboxState { dicker_data: snapshot, psa: Default::default() }
 }
 
-/// What the API should report: the state without usage-based lines.
+/// What the API should report: the state without usage-based lines, and without prices
+/// (the subscriptions API does not carry them).
 fn expected(state: &SandboxState) -> DistributorSnapshot {
     let mut snapshot = state.dicker_data.clone();
     snapshot.licences.retain(|l| l.stock_code.term.is_some());
+    for l in &mut snapshot.licences {
+        (l.unit_price, l.unit_rrp) = (None, None);
+    }
     snapshot
 }
 
@@ -63,14 +68,10 @@ fn fast_retries() -> RetryPolicy {
     }
 }
 
-fn client(sim: &RunningSim, account: &str, token: &str) -> DickerDataApi {
-    DickerDataApi::new(
-        Some(&sim.url()),
-        DickerDataCredentials::new(account, token),
-        ListingSettings::default(),
-    )
-    .unwrap()
-    .with_retry(fast_retries())
+fn client(sim: &RunningSim, token: &str) -> DickerDataApi {
+    DickerDataApi::new(Some(&sim.url()), DickerDataCredentials::new(token, Some(ACCOUNT)))
+        .unwrap()
+        .with_retry(fast_retries())
 }
 
 fn count(sim: &RunningSim, route: &str) -> u64 {
@@ -83,80 +84,136 @@ async fn set_keys(sim: &RunningSim, policy: serde_json::Value) {
     assert!(status.is_success(), "{status}");
 }
 
-const KEY: &str = "POST /api/AccessKeyRequest";
-const CUSTOMERS: &str = "POST /api/Cloud/Customers";
-const SUBSCRIPTIONS: &str = "POST /api/Cloud/Subscriptions";
+const KEY: &str = "POST /AccessKeyRequest";
+const TENANTS: &str = "POST /Subscriptions/GetTenant";
+const SUBSCRIPTIONS: &str = "POST /Subscriptions/GetSubscriptionDetails";
 
 #[tokio::test]
-async fn reads_the_modelled_listing_in_bulk() {
-    let state = state(600); // 600 customers, 2400 lines: 1 + 3 pages of 1000
+async fn reads_every_tenant_and_subscription_in_three_requests() {
+    let state = state(600); // 601 tenants, 2400 lines
     let sim = start(state.clone()).await;
-    let api = client(&sim, ACCOUNT, TOKEN);
+    let api = client(&sim, TOKEN);
     let snapshot = api.snapshot().await.unwrap();
     assert_eq!(snapshot, expected(&state));
     assert_eq!(api.name(), "dicker_data api");
     assert_eq!(count(&sim, KEY), 1);
-    assert_eq!(count(&sim, CUSTOMERS), 1);
-    assert_eq!(count(&sim, SUBSCRIPTIONS), 3, "pages of {MAX_PAGE_SIZE}, the largest allowed");
-    assert_eq!(sim.shared.total_requests(), 5);
+    assert_eq!(count(&sim, TENANTS), 1);
+    assert_eq!(count(&sim, SUBSCRIPTIONS), 1, "one call for every tenant's subscriptions");
+    assert_eq!(sim.shared.total_requests(), 3);
 }
 
 #[tokio::test]
-async fn requests_carry_the_documented_header() {
+async fn requests_carry_the_bearer_key_fresh_transaction_ids_and_the_envelope() {
     let sim = start(state(3)).await;
     sim.shared.record();
-    let api = client(&sim, ACCOUNT, TOKEN);
-    api.snapshot().await.unwrap();
-    let codes: Vec<StockCode> = vec![CODES[0].0.parse().unwrap()];
-    api.unit_prices(&codes).await.unwrap();
+    client(&sim, TOKEN).snapshot().await.unwrap();
     let journal = sim.shared.recorded();
+    assert_eq!(journal.len(), 3);
     let key: serde_json::Value = serde_json::from_str(&journal[0].request_body).unwrap();
-    assert_eq!(journal[0].path, "/api/AccessKeyRequest");
-    assert_eq!(key["AccountCode"], ACCOUNT);
+    assert_eq!((journal[0].method.as_str(), journal[0].path.as_str()), ("POST", "/AccessKeyRequest"));
     assert_eq!(key["AccessToken"], TOKEN);
+    assert_eq!(key["AccountCode"], ACCOUNT);
     let transaction = uuid::Uuid::parse_str(key["TransactionID"].as_str().unwrap()).unwrap();
     assert_eq!(transaction.get_version_num(), 4);
-    let page: serde_json::Value = serde_json::from_str(&journal[1].request_body).unwrap();
-    assert_eq!(page["RequestHeader"]["Token"], TOKEN);
-    assert!(page["RequestHeader"]["AccessKey"].as_str().unwrap().starts_with("SIM-"));
-    assert!(uuid::Uuid::parse_str(page["RequestHeader"]["TransactionID"].as_str().unwrap()).is_ok());
-    assert_eq!(
-        (page["PageNumber"].as_u64(), page["PageSize"].as_u64()),
-        (Some(1), Some(u64::from(MAX_PAGE_SIZE)))
-    );
-    let pricing = journal.last().unwrap();
-    assert_eq!((pricing.method.as_str(), pricing.path.as_str()), ("GET", "/api/PricingRequest"));
-    let query = pricing.query.clone().unwrap();
-    for name in [
-        "pricingRequest.messageID=",
-        "pricingRequest.token=",
-        "pricingRequest.accessKey=",
-        "pricingRequest.products=",
-    ] {
-        assert!(query.contains(name), "{query}");
+    let header = |e: &cspctl::sim::Exchange, name: &str| {
+        e.request_headers.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()).unwrap_or_default()
+    };
+    let mut ids = std::collections::BTreeSet::new();
+    for call in &journal[1..] {
+        assert_eq!(call.method, "POST");
+        assert!(header(call, "authorization").starts_with("Bearer SIM-"), "{call:?}");
+        assert_eq!(header(call, "dd-apiversion"), "1.0");
+        assert!(header(call, "content-type").starts_with("application/json"));
+        assert!(ids.insert(uuid::Uuid::parse_str(&header(call, "dd-transactionid")).unwrap()));
+        let body: serde_json::Value = serde_json::from_str(&call.request_body).unwrap();
+        assert_eq!(body, serde_json::json!({ "In": { "SubscriptionType": "CSP" } }));
     }
+
+    // Without an account code, the key exchange sends the access token alone, as the public
+    // client does.
+    sim.shared.record();
+    let api = DickerDataApi::new(Some(&sim.url()), DickerDataCredentials::new(TOKEN, None)).unwrap();
+    api.snapshot().await.unwrap();
+    let key: serde_json::Value = serde_json::from_str(&sim.shared.recorded()[0].request_body).unwrap();
+    let mut fields: Vec<&String> = key.as_object().unwrap().keys().collect();
+    fields.sort();
+    assert_eq!(fields, ["AccessToken", "TransactionID"]);
+}
+
+#[tokio::test]
+async fn the_simulator_refuses_what_the_client_must_not_send() {
+    let sim = start(state(2)).await;
+    let http = reqwest::Client::new();
+    let url = |path: &str| format!("{}/{path}", sim.url());
+    let answer: serde_json::Value = http
+        .post(url("AccessKeyRequest"))
+        .json(&serde_json::json!({ "AccessToken": TOKEN, "TransactionID": uuid::Uuid::new_v4().to_string() }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(answer["Status"], "GRANTED");
+    let key = answer["AccessKey"].as_str().unwrap().to_string();
+    let reused = uuid::Uuid::new_v4().to_string();
+    let send = |path: &'static str, transaction: String, version: &'static str, body: serde_json::Value| {
+        let request = http
+            .post(url(path))
+            .bearer_auth(&key)
+            .header("DD-TransactionID", transaction)
+            .header("DD-ApiVersion", version)
+            .json(&body);
+        async move { request.send().await.unwrap().status().as_u16() }
+    };
+    let csp = serde_json::json!({ "In": { "SubscriptionType": "CSP" } });
+    let fresh = || uuid::Uuid::new_v4().to_string();
+    assert_eq!(send("Subscriptions/GetTenant", reused.clone(), "1.0", csp.clone()).await, 200);
+    assert_eq!(
+        send("Subscriptions/GetTenant", reused, "1.0", csp.clone()).await,
+        400,
+        "a reused transaction id"
+    );
+    assert_eq!(send("Subscriptions/GetTenant", fresh(), "2.0", csp.clone()).await, 400, "another version");
+    assert_eq!(send("Subscriptions/GetTenant", "42".into(), "1.0", csp.clone()).await, 400, "not a GUID");
+    assert_eq!(
+        send("Subscriptions/GetTenant", fresh(), "1.0", serde_json::json!({})).await,
+        400,
+        "no envelope"
+    );
+    assert_eq!(
+        send("Subscriptions/GetSubscriptionDetails", fresh(), "1.0", serde_json::json!({ "In": {} })).await,
+        400,
+        "no SubscriptionType"
+    );
+    assert_eq!(send("Subscriptions/GetSubscriptionDetails", fresh(), "1.0", csp).await, 200);
+    let get = http.get(url("Subscriptions/GetTenant")).bearer_auth(&key).send().await.unwrap();
+    assert_eq!(get.status().as_u16(), 405, "every call is a POST");
+    let no_key =
+        http.post(url("Subscriptions/GetTenant")).header("DD-ApiVersion", "1.0").send().await.unwrap();
+    assert_eq!(no_key.status().as_u16(), 401);
 }
 
 #[tokio::test]
 async fn a_key_that_expires_mid_run_is_renewed_exactly_once() {
-    let state = state(600);
+    let state = state(60);
     let sim = start(state.clone()).await;
-    // Each key is refused after 3 calls; the run needs 4 (1 customer page + 3 subscription
-    // pages), so the 4th call is refused and one new key finishes the run.
-    set_keys(&sim, serde_json::json!({ "lifetime_uses": 3 })).await;
+    // Each key is refused after 1 call; the run needs 2, so one of them is refused and one
+    // new key finishes the run.
+    set_keys(&sim, serde_json::json!({ "lifetime_uses": 1 })).await;
     sim.shared.reset_stats();
-    let api = client(&sim, ACCOUNT, TOKEN);
+    let api = client(&sim, TOKEN);
     assert_eq!(api.snapshot().await.unwrap(), expected(&state));
     assert_eq!(count(&sim, KEY), 2, "one key, then exactly one renewal");
-    assert_eq!(count(&sim, SUBSCRIPTIONS), 4, "3 pages + the one refused call sent again");
+    assert_eq!(count(&sim, TENANTS) + count(&sim, SUBSCRIPTIONS), 3, "the refused call sent again");
 
-    // A key that goes stale between two runs: the client still believes in it, is refused once
-    // and renews once.
+    // A key that goes stale between two runs: the client still believes in it, both calls are
+    // refused at once, and one renewal serves both.
     set_keys(&sim, serde_json::json!({ "lifetime_secs": 1200, "expire_issued": true })).await;
     sim.shared.reset_stats();
     assert_eq!(api.snapshot().await.unwrap(), expected(&state));
     assert_eq!(count(&sim, KEY), 1);
-    assert_eq!(count(&sim, CUSTOMERS), 2);
+    assert_eq!(count(&sim, TENANTS) + count(&sim, SUBSCRIPTIONS), 4);
 }
 
 #[tokio::test]
@@ -164,14 +221,13 @@ async fn a_key_refused_twice_is_an_auth_error() {
     let sim = start(state(3)).await;
     set_keys(&sim, serde_json::json!({ "lifetime_uses": 0 })).await;
     sim.shared.reset_stats();
-    let e = client(&sim, ACCOUNT, TOKEN).snapshot().await.unwrap_err();
+    let e = client(&sim, TOKEN).snapshot().await.unwrap_err();
     assert!(
-        matches!(&e, LiveError::Auth { status: 401, request, .. } if request.path == "/api/Cloud/Customers"),
+        matches!(&e, LiveError::Auth { status: 401, request, .. } if request.path.starts_with("/Subscriptions/")),
         "{e}"
     );
-    assert!(e.to_string().contains("AccessKey is invalid or expired"), "{e}");
-    assert_eq!(count(&sim, KEY), 2, "one renewal, not a loop");
-    assert_eq!(count(&sim, CUSTOMERS), 2);
+    assert!(e.to_string().contains("refused again right after it was renewed"), "{e}");
+    assert!(count(&sim, KEY) <= 3, "at most one renewal per call, not a loop: {:?}", sim.shared.stats());
 }
 
 #[tokio::test]
@@ -179,29 +235,23 @@ async fn a_short_lived_key_is_renewed_before_it_expires() {
     let state = state(30);
     let sim = start(state.clone()).await;
     set_keys(&sim, serde_json::json!({ "lifetime_secs": 0.6 })).await;
-    sim.shared.set_faults(Faults { latency_ms: 100, ..Default::default() });
+    sim.shared.set_faults(Faults { latency_ms: 50, ..Default::default() });
     sim.shared.reset_stats();
-    let api = DickerDataApi::new(
-        Some(&sim.url()),
-        DickerDataCredentials::new(ACCOUNT, TOKEN),
-        ListingSettings { page_size: 40, ..Default::default() },
-    )
-    .unwrap();
+    let api = client(&sim, TOKEN);
     assert_eq!(api.snapshot().await.unwrap(), expected(&state));
-    // 1 customer page + 3 subscription pages, each over 100 ms; a 0.6 s key is renewed 0.3 s
-    // after it was issued (half of a short lifetime), never by a refusal: no call is sent twice.
-    assert!(count(&sim, KEY) >= 2, "{:?}", sim.shared.stats());
-    assert_eq!(count(&sim, CUSTOMERS) + count(&sim, SUBSCRIPTIONS), 4, "{:?}", sim.shared.stats());
+    // A 0.6 s key is renewed 0.3 s after it was issued (half of a short lifetime), never by a
+    // refusal: no call is sent twice.
+    tokio::time::sleep(Duration::from_millis(350)).await;
+    assert_eq!(api.snapshot().await.unwrap(), expected(&state));
+    assert_eq!(count(&sim, KEY), 2, "{:?}", sim.shared.stats());
+    assert_eq!(count(&sim, TENANTS) + count(&sim, SUBSCRIPTIONS), 4, "{:?}", sim.shared.stats());
 }
 
 #[tokio::test]
 async fn twenty_percent_faults_give_the_same_licences() {
     let state = state(250);
     let sim = start(state.clone()).await;
-    let listing = ListingSettings { page_size: 100, ..Default::default() };
-    let api = DickerDataApi::new(Some(&sim.url()), DickerDataCredentials::new(ACCOUNT, TOKEN), listing)
-        .unwrap()
-        .with_retry(fast_retries());
+    let api = client(&sim, TOKEN);
     let clean = api.snapshot().await.unwrap();
     assert_eq!(clean, expected(&state));
     for seed in [1, 2, 3] {
@@ -213,68 +263,25 @@ async fn twenty_percent_faults_give_the_same_licences() {
             ..Default::default()
         });
         sim.shared.reset_stats();
-        let faulty = api.snapshot().await.unwrap();
-        assert_eq!(faulty, clean, "seed {seed}");
-        // 3 customer pages + 10 subscription pages; faults add retries, not pages.
-        assert!(sim.shared.total_requests() > 13, "seed {seed}: faults were injected");
+        assert_eq!(api.snapshot().await.unwrap(), clean, "seed {seed}");
     }
     // Bodies cut short in transit are read again, the AccessKey answer included.
-    for seed in [9, 10] {
-        sim.shared.set_faults(Faults { rate_malformed: 0.2, seed, ..Default::default() });
-        let fresh = DickerDataApi::new(
-            Some(&sim.url()),
-            DickerDataCredentials::new(ACCOUNT, TOKEN),
-            ListingSettings { page_size: 100, ..Default::default() },
-        )
-        .unwrap();
-        assert_eq!(fresh.snapshot().await.unwrap(), clean, "seed {seed}");
+    for seed in [9, 10, 11, 12] {
+        sim.shared.set_faults(Faults { rate_malformed: 0.3, seed, ..Default::default() });
+        sim.shared.reset_stats();
+        assert_eq!(client(&sim, TOKEN).snapshot().await.unwrap(), clean, "seed {seed}");
     }
-}
-
-#[tokio::test]
-async fn unit_prices_through_the_pricing_call() {
-    let sim = start(state(2)).await;
-    let api = client(&sim, ACCOUNT, TOKEN);
-    let mut codes: Vec<StockCode> = CODES[..3].iter().map(|c| c.0.parse().unwrap()).collect();
-    codes.push("P1Y:CFQ7TTC0LCHC:0002:1:".parse().unwrap()); // asked twice, priced once
-    codes.push("P3Y:ZZZZZZZZZZZZ:0001:Y:".parse().unwrap()); // unknown to Dicker Data
-    for i in 0..60 {
-        codes.push(format!("P1M:AAAAAAAA{i:04}:0001:1:").parse().unwrap());
-    }
-    let prices = api.unit_prices(&codes).await.unwrap();
-    assert_eq!(prices.len(), 3);
-    let premium = &prices[&CODES[0].0.parse::<StockCode>().unwrap()];
-    assert_eq!((premium.unit_cost, premium.unit_rrp), (Some(338.31), Some(414.60)));
-    assert_eq!(count(&sim, "GET /api/PricingRequest"), 2, "64 distinct codes in batches of 50");
 }
 
 #[tokio::test]
 async fn refused_credentials_fail_with_an_auth_error() {
     let sim = start(state(2)).await;
-    let api = client(&sim, ACCOUNT, "wrong-token");
-    let e = api.snapshot().await.unwrap_err();
+    let e = client(&sim, "wrong-token").snapshot().await.unwrap_err();
     assert!(matches!(&e, LiveError::Auth { status: 401, .. }), "{e}");
     assert_eq!(
         e.to_string(),
-        "POST /api/AccessKeyRequest was refused (HTTP 401): Invalid AccountCode or AccessToken. Check the credential environment variables"
+        "POST /AccessKeyRequest was refused (HTTP 401): Invalid AccessToken. Check the credential environment variables"
     );
-}
-
-#[tokio::test]
-async fn listing_paths_are_configurable() {
-    let sim = start(state(2)).await;
-    let listing = ListingSettings { customers_path: "/api/Partner/Tenants".into(), ..Default::default() };
-    let api =
-        DickerDataApi::new(Some(&sim.url()), DickerDataCredentials::new(ACCOUNT, TOKEN), listing).unwrap();
-    let e = api.snapshot().await.unwrap_err();
-    assert!(
-        matches!(&e, LiveError::Vendor { status: 404, request, .. } if request.path == "/api/Partner/Tenants"),
-        "{e}"
-    );
-
-    let bad = ListingSettings { subscriptions_path: "api/no-slash".into(), ..Default::default() };
-    let e = DickerDataApi::new(None, DickerDataCredentials::new(ACCOUNT, TOKEN), bad).unwrap_err();
-    assert!(e.to_string().contains("subscriptions_path"), "{e}");
 }
 
 /// A `tracing` writer that keeps everything in memory.
@@ -306,26 +313,24 @@ async fn credentials_never_reach_errors_debug_output_or_logs() {
 
     let sim = start(state(20)).await;
     let mut texts = Vec::new();
-    let api = client(&sim, ACCOUNT, TOKEN);
+    let api = client(&sim, TOKEN);
     texts.push(format!("{api:?}"));
-    texts.push(format!("{:?}", DickerDataCredentials::new(ACCOUNT, TOKEN)));
+    texts.push(format!("{:?}", DickerDataCredentials::new(TOKEN, Some(ACCOUNT))));
     set_keys(&sim, serde_json::json!({ "lifetime_uses": 1 })).await;
     api.snapshot().await.unwrap();
     sim.shared.set_faults(Faults { rate_5xx: 1.0, ..Default::default() });
     let e = api.snapshot().await.unwrap_err();
     texts.push(format!("{e} {e:?}"));
     sim.shared.set_faults(Faults::default());
-    let refused = client(&sim, ACCOUNT, &format!("{TOKEN}-old"));
+    let refused = client(&sim, &format!("{TOKEN}-old"));
     let e = refused.snapshot().await.unwrap_err();
     texts.push(format!("{e} {e:?}"));
-    let codes: Vec<StockCode> = vec![CODES[0].0.parse().unwrap()];
     let url = sim.url();
-    drop(sim); // the token travels in the pricing query string: a transport error must not show it
-    let unreachable =
-        DickerDataApi::new(Some(&url), DickerDataCredentials::new(ACCOUNT, TOKEN), Default::default())
-            .unwrap()
-            .with_retry(RetryPolicy { max_attempts: 1, ..fast_retries() });
-    let e = unreachable.unit_prices(&codes).await.unwrap_err();
+    drop(sim);
+    let unreachable = DickerDataApi::new(Some(&url), DickerDataCredentials::new(TOKEN, Some(ACCOUNT)))
+        .unwrap()
+        .with_retry(RetryPolicy { max_attempts: 1, ..fast_retries() });
+    let e = unreachable.snapshot().await.unwrap_err();
     texts.push(format!("{e} {e:?}"));
 
     texts.push(String::from_utf8(logs.0.lock().unwrap().clone()).unwrap());

@@ -92,7 +92,7 @@ async fn the_api_and_the_export_give_the_same_plan() {
     let from_api = tokio::task::spawn_blocking(move || cspctl(&path, &env)).await.unwrap();
     assert_eq!(from_api.code, 0, "{}", from_api.stderr);
     assert_eq!(from_api.stdout, from_export.stdout);
-    assert!(sim.shared.stats().contains_key("POST /api/Cloud/Subscriptions"));
+    assert!(sim.shared.stats().contains_key("POST /Subscriptions/GetSubscriptionDetails"));
     for text in [&from_api.stdout, &from_api.stderr] {
         assert!(!text.contains(ACCOUNT) && !text.contains(TOKEN), "{text}");
     }
@@ -118,7 +118,26 @@ fn the_api_without_credentials_names_the_variables() {
     let dir = workspace_with("distributor:\n  dicker_data:\n    api: {}");
     let out = cspctl(dir.path(), &[]);
     assert_eq!(out.code, 1);
-    assert!(out.stderr.contains("CSPCTL_DICKERDATA_ACCOUNT_CODE"), "{}", out.stderr);
+    assert!(out.stderr.contains("CSPCTL_DICKERDATA_ACCESS_TOKEN"), "{}", out.stderr);
+}
+
+#[test]
+fn the_retired_listing_settings_say_what_replaced_them() {
+    let dir = workspace_with(
+        "distributor:\n  dicker_data:\n    api:\n      base_url: \"http://127.0.0.1:9\"\n      page_size: 1000",
+    );
+    let out = cspctl(dir.path(), &[]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(out.stderr.contains("unknown field `page_size`"), "{}", out.stderr);
+    assert!(out.stderr.contains("Subscriptions/GetSubscriptionDetails"), "{}", out.stderr);
+    let line = std::fs::read_to_string(dir.path().join("cspctl.yaml"))
+        .unwrap()
+        .lines()
+        .position(|l| l.contains("page_size"))
+        .unwrap()
+        + 1;
+    assert!(out.stderr.contains(&format!("cspctl.yaml:{line}:")), "{}", out.stderr);
+    assert!(out.stdout.is_empty());
 }
 
 #[test]

@@ -195,6 +195,7 @@ fn world() -> impl Strategy<Value = World> {
                     unit_cost: None,
                     effective_date: Some(day(-100)),
                     cancelled_date: cancelled.map(day),
+                    adjusted_on: None,
                     fingerprint: Fingerprint(format!("v{n}")),
                 });
             }

@@ -95,6 +95,7 @@ pub fn synthetic(clients: usize, products: usize) -> (Workspace, DistributorSnap
                 unit_cost: Some(15.0),
                 effective_date: NaiveDate::from_ymd_opt(2025, 1, 1),
                 cancelled_date: None,
+                adjusted_on: None,
                 fingerprint: Fingerprint("2026-01-01T00:00:00Z".into()),
             });
         }

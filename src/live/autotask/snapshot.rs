@@ -14,7 +14,8 @@ use super::api::{Api, PAGE_SIZE};
 use super::wire::{self, CompanyRow, ContractRow, ContractServiceRow, ServiceRow, UnitRow, leaf, query};
 use crate::live::{LiveError, RequestLabel};
 use crate::model::{
-    Addition, Agreement, AgreementStatus, Company, Fingerprint, Product, PsaId, PsaScope, PsaSnapshot,
+    Addition, Agreement, AgreementStatus, Company, Fingerprint, NameKey, Product, PsaId, PsaScope,
+    PsaSnapshot,
 };
 
 /// Reads `entity` rows for each `in` batch of `values` (concurrently, within the endpoint's
@@ -40,7 +41,8 @@ async fn read_batches<T: DeserializeOwned>(
     Ok(out.into_values().collect())
 }
 
-/// Contract services on `contracts` and their unit rows in force on `today`.
+/// Contract services on `contracts` and their unit rows in force on `today` or the day before
+/// (the day before tells a units change dated today from a period that merely goes on).
 pub async fn contract_services(
     api: &Api,
     contracts: &[PsaId],
@@ -64,7 +66,7 @@ pub async fn contract_services(
                 leaf("in", "contractID", b),
                 leaf("lte", "startDate", wire::day(today)),
                 json!({ "op": "or", "items": [
-                    leaf("gte", "endDate", wire::day(today)),
+                    leaf("gte", "endDate", wire::day(today.pred_opt().unwrap_or(today))),
                     json!({ "op": "notExist", "field": "endDate" }),
                 ]}),
             ]
@@ -88,8 +90,19 @@ pub fn addition(service: &ContractServiceRow, rows: &[UnitRow], today: NaiveDate
         unit_cost: service.unit_cost,
         effective_date: None,
         cancelled_date: current.filter(|_| quantity == 0.0).and_then(|r| r.start_date),
+        adjusted_on: adjusted_on(rows, today),
         fingerprint: fingerprint(service, current),
     }
+}
+
+/// `today` when the units in force today start today with other units than yesterday's: an
+/// adjustment already dated today (Autotask takes one per contract service per day). A period
+/// that starts today with unchanged units is not one.
+fn adjusted_on(rows: &[UnitRow], today: NaiveDate) -> Option<NaiveDate> {
+    let current = wire::row_on(rows, today).filter(|r| r.start_date == Some(today))?;
+    let yesterday = today.pred_opt().and_then(|d| wire::row_on(rows, d));
+    let before = yesterday.and_then(|r| r.units).unwrap_or(0.0);
+    (current.units.unwrap_or(0.0) != before).then_some(today)
 }
 
 /// Autotask keeps no last-modified stamp on contract services, so their version is a hash of
@@ -165,15 +178,16 @@ pub async fn read(api: &Api, scope: &PsaScope, today: NaiveDate) -> Result<PsaSn
     .filter(|c: &ContractRow| c.contract_type.is_none_or(|t| t == wire::RECURRING_SERVICE))
     .collect();
 
-    let identifiers: HashMap<PsaId, String> = companies.iter().map(|c| (c.id, c.identifier())).collect();
-    let wanted: HashSet<(String, String)> =
-        scope.agreements.iter().map(|(c, a)| (c.to_lowercase(), a.trim().to_lowercase())).collect();
+    let identifiers: HashMap<PsaId, NameKey> =
+        companies.iter().map(|c| (c.id, NameKey::new(&c.identifier()))).collect();
+    let wanted: HashSet<(NameKey, NameKey)> =
+        scope.agreements.iter().map(|(c, a)| (NameKey::new(c), NameKey::new(a))).collect();
     let in_scope: Vec<PsaId> = contracts
         .iter()
         .filter(|c| {
-            let company = identifiers.get(&c.company_id).map(|s| s.to_lowercase()).unwrap_or_default();
-            let name = c.contract_name.as_deref().unwrap_or("").trim().to_lowercase();
-            wanted.contains(&(company, name))
+            let Some(company) = identifiers.get(&c.company_id) else { return false };
+            let name = NameKey::new(c.contract_name.as_deref().unwrap_or(""));
+            wanted.contains(&(company.clone(), name))
         })
         .map(|c| c.id)
         .collect();

@@ -4,7 +4,7 @@
 //! additions bill that the workspace does not map (one filtered read, only when there are any).
 //! A whole read (onboarding) reads the three lists unfiltered instead: one paged read each.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashSet};
 
 use futures::{StreamExt, TryStreamExt, stream};
 use serde::de::DeserializeOwned;
@@ -14,7 +14,7 @@ use super::pages::Pager;
 use super::wire::{CwAddition, CwAgreement, CwCatalogItem, CwCompany};
 use super::{ConnectWise, PAGE_SIZE};
 use crate::live::{LiveError, RequestLabel};
-use crate::model::{Addition, Agreement, PsaId, PsaScope, PsaSnapshot};
+use crate::model::{Addition, Agreement, NameKey, PsaId, PsaScope, PsaSnapshot};
 
 /// Reads everything `scope` names.
 pub(super) async fn read(cw: &ConnectWise, scope: &PsaScope) -> Result<PsaSnapshot, LiveError> {
@@ -32,17 +32,19 @@ pub(super) async fn read(cw: &ConnectWise, scope: &PsaScope) -> Result<PsaSnapsh
         )?
     };
     let inactive_companies = companies.iter().filter(|c| c.inactive()).map(CwCompany::id).collect();
+    let wanted_companies: HashSet<NameKey> = scope.companies.iter().map(|c| NameKey::new(c)).collect();
+    let wanted_products: HashSet<NameKey> = scope.products.iter().map(|p| NameKey::new(p)).collect();
     let mut companies: Vec<_> = companies
         .into_iter()
         .map(CwCompany::into_model)
-        .filter(|c| scope.whole || contains_ci(&scope.companies, &c.identifier))
+        .filter(|c| scope.whole || wanted_companies.contains(&NameKey::new(&c.identifier)))
         .collect();
     companies.sort_by_key(|c| c.id);
     companies.dedup_by_key(|c| c.id);
     let mut products: Vec<_> = products
         .into_iter()
         .map(CwCatalogItem::into_model)
-        .filter(|p| scope.whole || contains_ci(&scope.products, &p.identifier))
+        .filter(|p| scope.whole || wanted_products.contains(&NameKey::new(&p.identifier)))
         .collect();
     products.sort_by_key(|p| p.id);
     products.dedup_by_key(|p| p.id);
@@ -67,10 +69,12 @@ pub(super) async fn read(cw: &ConnectWise, scope: &PsaScope) -> Result<PsaSnapsh
         .agreements
         .iter()
         .flat_map(|(company, name)| {
-            let owner = companies.iter().find(|c| c.identifier.eq_ignore_ascii_case(company)).map(|c| c.id);
+            let (company, name) = (NameKey::new(company), NameKey::new(name));
+            let owners: Vec<PsaId> =
+                companies.iter().filter(|c| NameKey::new(&c.identifier) == company).map(|c| c.id).collect();
             agreements
                 .iter()
-                .filter(move |a| Some(a.company) == owner && a.name.trim().eq_ignore_ascii_case(name.trim()))
+                .filter(move |a| owners.contains(&a.company) && NameKey::new(&a.name) == name)
                 .map(|a| a.id)
         })
         .collect();
@@ -94,10 +98,6 @@ pub(super) async fn read(cw: &ConnectWise, scope: &PsaScope) -> Result<PsaSnapsh
         products.dedup_by_key(|p| p.id);
     }
     Ok(PsaSnapshot { companies, agreements, products, additions, inactive_companies })
-}
-
-fn contains_ci(set: &BTreeSet<String>, value: &str) -> bool {
-    set.contains(value) || set.iter().any(|s| s.eq_ignore_ascii_case(value))
 }
 
 #[derive(serde::Deserialize)]

@@ -180,6 +180,7 @@ impl CwAddition {
             unit_cost: self.unit_cost,
             effective_date: optional_date(&self.effective_date)?,
             cancelled_date: optional_date(&self.cancelled_date)?,
+            adjusted_on: None,
             fingerprint,
         })
     }

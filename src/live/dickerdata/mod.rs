@@ -2,9 +2,10 @@
 //!
 //! - [`DickerDataExport`]: the *Annuity Information* export (`.xlsx` or `.csv`) that every
 //!   partner can download from the portal;
-//! - [`DickerDataApi`]: the B2B REST API. Its AccessKey exchange and pricing call are
-//!   documented by Dicker Data; its customer and subscription listing is **modelled** by
-//!   cspctl (Dicker Data has not published it), with paths and paging set in `cspctl.yaml`.
+//! - [`DickerDataApi`]: the cloud-subscriptions API (`Subscriptions/GetTenant` and
+//!   `Subscriptions/GetSubscriptionDetails`). Dicker Data has not published it; cspctl speaks
+//!   it as a public production client does, and reads what that client does not show
+//!   defensively (see README).
 //!
 //! Both sources give the same [`DistributorSnapshot`](crate::model::DistributorSnapshot)
 //! through one set of rules ([`rules`]), so a workspace can switch between them without edits.
@@ -14,6 +15,6 @@ pub mod export;
 pub mod rules;
 pub mod values;
 
-pub use api::{DickerDataApi, DickerDataCredentials, ListingSettings, UnitPrice};
+pub use api::{DickerDataApi, DickerDataCredentials};
 
 pub use export::{DickerDataExport, ExportError, read_export};

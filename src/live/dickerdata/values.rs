@@ -1,4 +1,4 @@
-//! The value spellings Dicker Data uses in its export and (as modelled) its API: quantities
+//! The value spellings Dicker Data uses in its export (and, as far as is known, its API): quantities
 //! with two decimals (`275.00`), money with a dollar sign (`$338.31`) and dates as
 //! `30-AUG-2025`. Each parser says what it expected, for an error that names the cell.
 

@@ -81,6 +81,7 @@ impl PsaSnapshot {
                     unit_cost: *unit_cost,
                     effective_date: Some(*effective_date),
                     cancelled_date: None,
+                    adjusted_on: None,
                     fingerprint: fingerprint.clone(),
                 });
                 Ok(Applied { addition: id, fingerprint })

@@ -9,6 +9,7 @@ use chrono::NaiveDate;
 use serde_json::Value;
 
 use super::records::{Record, fields, singular};
+use crate::model::NameKey;
 
 /// A parsed query, ready to run against an entity's records.
 #[derive(Debug)]
@@ -193,8 +194,8 @@ fn compile(entity: &str, condition: &Value) -> Result<Condition, String> {
     Ok(Condition::Leaf { field, op, value, set })
 }
 
-/// A value as a comparable key: numbers without trailing zeros, strings lower-cased, dates
-/// cut to the day.
+/// A value as a comparable key: numbers without trailing zeros, strings folded as the PSA
+/// folds names ([`NameKey`]), dates cut to the day.
 fn normal(v: &Value) -> String {
     match v {
         Value::Number(n) => match n.as_f64() {
@@ -204,7 +205,7 @@ fn normal(v: &Value) -> String {
         },
         Value::String(s) => match as_date(s) {
             Some(d) => d.to_string(),
-            None => s.to_lowercase(),
+            None => NameKey::new(s).to_string(),
         },
         Value::Bool(b) => b.to_string(),
         other => other.to_string(),
@@ -231,7 +232,7 @@ fn compare(actual: &Value, wanted: &Value) -> Option<Ordering> {
         (Value::Bool(a), Value::String(b)) => Some(a.to_string().cmp(&b.to_lowercase())),
         (Value::String(a), Value::String(b)) => match (as_date(a), as_date(b)) {
             (Some(x), Some(y)) => Some(x.cmp(&y)),
-            _ => Some(a.to_lowercase().cmp(&b.to_lowercase())),
+            _ => Some(NameKey::new(a).cmp(&NameKey::new(b))),
         },
         _ => number(actual)?.partial_cmp(&number(wanted)?),
     }

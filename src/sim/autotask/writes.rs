@@ -53,6 +53,7 @@ fn add_service(psa: &mut PsaSnapshot, contract: PsaId, service: PsaId, body: &Ma
             unit_cost: None,
             effective_date: None,
             cancelled_date: None,
+            adjusted_on: None,
             fingerprint: Fingerprint::default(),
         },
         psa.agreements.iter().find(|a| a.id == contract),
@@ -70,6 +71,7 @@ fn add_service(psa: &mut PsaSnapshot, contract: PsaId, service: PsaId, body: &Ma
         unit_cost: field(body, "unitCost").and_then(Value::as_f64).or(catalog.and_then(|p| p.unit_cost)),
         effective_date: Some(start),
         cancelled_date: Some(start),
+        adjusted_on: None,
         fingerprint: next_stamp(&Fingerprint::default()),
     });
     id

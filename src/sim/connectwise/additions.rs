@@ -123,6 +123,7 @@ pub(super) async fn create(
         unit_cost,
         effective_date: Some(effective_date.unwrap_or_else(|| Utc::now().date_naive())),
         cancelled_date,
+        adjusted_on: None,
         fingerprint: next_stamp(&Fingerprint::default(), Utc::now()),
     };
     let served = wire::addition(&addition, psa);

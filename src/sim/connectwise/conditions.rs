@@ -9,6 +9,8 @@ use std::cmp::Ordering;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde_json::Value;
 
+use crate::model::NameKey;
+
 /// A parsed condition, evaluated against one record.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Condition {
@@ -346,7 +348,7 @@ pub(super) fn lookup<'a>(record: &'a Value, path: &[String]) -> &'a Value {
     at
 }
 
-/// SQL-like semantics, as ConnectWise's database gives: text compares case-insensitively and
+/// SQL-like semantics, as ConnectWise's database gives: text compares as [`NameKey`]s and
 /// a missing field only matches `= null` (or `!= value`-free comparisons never).
 fn compare(field: &Value, op: Op, literal: &Literal) -> bool {
     if let Literal::Null = literal {
@@ -386,7 +388,7 @@ fn order(field: &Value, literal: &Literal) -> Option<Ordering> {
         Literal::Text(t) => match field {
             Value::Number(f) => f.as_f64()?.partial_cmp(&t.trim().parse::<f64>().ok()?),
             Value::Bool(f) => t.parse::<bool>().ok().map(|b| f.cmp(&b)),
-            other => Some(text_of(other).to_lowercase().cmp(&t.to_lowercase())),
+            other => Some(NameKey::new(&text_of(other)).cmp(&NameKey::new(t))),
         },
         Literal::Null => None,
     }

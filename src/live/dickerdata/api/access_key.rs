@@ -1,7 +1,7 @@
-//! The AccessKey exchange (documented by Dicker Data): `POST /api/AccessKeyRequest` with the
-//! account code and access token returns a short-lived AccessKey that every other call
-//! carries. Keys are cached, renewed shortly before they expire, and renewed once when a call
-//! is refused.
+//! The AccessKey exchange: `POST {base}AccessKeyRequest` with the access token and a fresh
+//! `TransactionID` returns a short-lived AccessKey (`Status: "GRANTED"`) that every other call
+//! carries as a Bearer token. Keys are cached, renewed shortly before they expire, and renewed
+//! once when a call is refused.
 
 use std::time::Duration;
 
@@ -11,12 +11,12 @@ use tokio::sync::Mutex;
 use tokio::time::Instant;
 
 use super::Connection;
-use crate::live::http::{self, Idempotency};
+use crate::live::http;
 use crate::live::{LiveError, RequestLabel};
 use crate::secret::Secret;
 
-/// Path of the key exchange.
-pub const ACCESS_KEY_PATH: &str = "/api/AccessKeyRequest";
+/// Path of the key exchange, relative to the API base.
+pub const ACCESS_KEY_PATH: &str = "AccessKeyRequest";
 
 /// Lifetime assumed when the answer gives no usable `ExpireDateTime`.
 const FALLBACK_LIFETIME: Duration = Duration::from_secs(600);
@@ -46,7 +46,8 @@ struct KeyRequest<'a> {
     #[serde(rename = "TransactionID")]
     transaction_id: String,
     access_token: &'a str,
-    account_code: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    account_code: Option<&'a str>,
 }
 
 #[derive(Deserialize)]
@@ -93,54 +94,66 @@ impl KeyCache {
 }
 
 async fn request(conn: &Connection, generation: u64) -> Result<Key, LiveError> {
-    let label = RequestLabel::new("POST", ACCESS_KEY_PATH);
+    let label = RequestLabel::new("POST", format!("/{ACCESS_KEY_PATH}"));
     let url = conn.url(ACCESS_KEY_PATH);
     let body = KeyRequest {
         transaction_id: uuid::Uuid::new_v4().to_string(),
         access_token: conn.credentials.access_token.expose(),
-        account_code: conn.credentials.account_code.expose(),
+        account_code: conn.credentials.account_code.as_ref().map(|s| s.expose()),
     };
+    let asked = Instant::now();
     // A 2xx answer cut short in transit is asked for again (a new key is harmless).
-    let mut attempt = 1;
-    let (asked, reply, answer) = loop {
-        let asked = Instant::now();
-        let reply =
-            http::send(&label, &conn.retry, Idempotency::Retry, || conn.http.post(&url).json(&body)).await?;
-        let answer: Option<KeyAnswer> = serde_json::from_slice(&reply.body).ok();
-        if answer.is_some() || !reply.status.is_success() || attempt >= 5 {
-            break (asked, reply, answer);
-        }
-        attempt += 1;
-    };
-    let message = |fallback: String| {
-        let said = answer.as_ref().and_then(|a| {
-            a.message
-                .clone()
-                .filter(|m| !m.trim().is_empty())
-                .or_else(|| a.status.as_ref().map(|s| s.to_string()))
-        });
-        conn.credentials.redact(&said.unwrap_or(fallback))
-    };
-    let status = reply.status.as_u16();
-    if matches!(status, 401 | 403) {
-        return Err(LiveError::Auth { request: label, status, message: message(reply.text_excerpt()) });
-    }
-    if !reply.status.is_success() {
-        return Err(LiveError::Vendor { request: label, status, message: message(reply.text_excerpt()) });
-    }
-    let Some(answer) = answer.as_ref() else {
-        return Err(LiveError::Malformed { request: label, detail: "no JSON object in the answer".into() });
-    };
-    let Some(value) = answer.access_key.clone().filter(|k| !k.trim().is_empty()) else {
-        return Err(LiveError::Auth {
-            request: label,
-            status,
-            message: message(
-                "no AccessKey in the answer: the account code or access token was refused".into(),
-            ),
-        });
-    };
-    let lifetime = lifetime(answer.creation_date_time.as_deref(), answer.expire_date_time.as_deref());
+    let answer = http::read(
+        &label,
+        &conn.retry,
+        || conn.http.post(&url).json(&body),
+        |reply| {
+            let answer: Option<KeyAnswer> = serde_json::from_slice(&reply.body).ok();
+            let message = |fallback: String| {
+                let said = answer.as_ref().and_then(|a| {
+                    a.message
+                        .clone()
+                        .filter(|m| !m.trim().is_empty())
+                        .or_else(|| a.status.as_ref().map(|s| s.to_string()))
+                });
+                conn.credentials.redact(&said.unwrap_or(fallback))
+            };
+            let status = reply.status.as_u16();
+            if matches!(status, 401 | 403) {
+                return Err(LiveError::Auth {
+                    request: label.clone(),
+                    status,
+                    message: message(reply.text_excerpt()),
+                });
+            }
+            if !reply.status.is_success() {
+                return Err(LiveError::Vendor {
+                    request: label.clone(),
+                    status,
+                    message: message(reply.text_excerpt()),
+                });
+            }
+            let Some(answer) = answer.as_ref() else {
+                return Err(LiveError::Malformed {
+                    request: label.clone(),
+                    detail: "no JSON object in the answer".into(),
+                });
+            };
+            if answer.access_key.as_deref().is_none_or(|k| k.trim().is_empty()) {
+                return Err(LiveError::Auth {
+                    request: label.clone(),
+                    status,
+                    message: message("no AccessKey in the answer: the access token was refused".into()),
+                });
+            }
+            Ok((
+                answer.access_key.clone().unwrap_or_default(),
+                lifetime(answer.creation_date_time.as_deref(), answer.expire_date_time.as_deref()),
+            ))
+        },
+    )
+    .await?;
+    let (value, lifetime) = answer;
     let ahead = RENEW_AHEAD.min(lifetime / 2);
     tracing::debug!(generation, lifetime_secs = lifetime.as_secs_f64(), "new AccessKey");
     Ok(Key { value: Secret::new(value), generation, renew_at: asked + lifetime - ahead })

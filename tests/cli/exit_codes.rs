@@ -1,0 +1,102 @@
+//! Exit codes are a contract CI builds on: 0 success / no changes, 1 any error (usage errors
+//! included), 2 changes present and only with `--detailed-exitcode`. One snapshot per
+//! subcommand holds every code it can return.
+
+use std::fmt::Write as _;
+use std::path::Path;
+
+use crate::support::{TestWorkspace, run};
+
+const DATE: &str = "--date=2026-11-28";
+
+/// Runs each case in `dir` and writes `$ cspctl ARGS`, the exit code and the first lines of
+/// stdout and stderr (enough to see why), one block per case.
+fn cases(dir: &Path, cases: &[&[&str]]) -> String {
+    let mut out = String::new();
+    for args in cases {
+        let r = run(args, dir, &[], None);
+        let head = |s: &str| s.lines().take(4).collect::<Vec<_>>().join("\n");
+        let _ = writeln!(
+            out,
+            "$ cspctl {}\nexit: {}\n--- stdout\n{}\n--- stderr\n{}\n",
+            args.join(" "),
+            r.code,
+            head(&r.stdout),
+            head(&r.stderr)
+        );
+    }
+    out
+}
+
+#[test]
+fn top_level() {
+    let ws = TestWorkspace::new();
+    insta::assert_snapshot!(cases(
+        ws.path(),
+        &[&["--version"], &[], &["plna"], &["--frmat", "json", "plan"], &["--color", "sometimes", "plan"]],
+    ));
+    let help = run(&["--help"], ws.path(), &[], None);
+    assert_eq!(help.code, 0, "{help}");
+    assert!(help.stdout.contains("1  any error: usage"), "exit codes are documented in --help: {help}");
+}
+
+#[test]
+fn plan() {
+    let ws = TestWorkspace::copy_of("examples/quickstart");
+    let broken = TestWorkspace::new().settings("version: [");
+    let broken = cases(broken.path(), &[&["plan", ".", DATE, "--detailed-exitcode"]]);
+    insta::assert_snapshot!(
+        broken
+            + &cases(
+                ws.path(),
+                &[
+                    &["plan", ".", DATE, "--format", "json", "--target", "100315"],
+                    &["plan", ".", DATE, "--target", "100315", "--detailed-exitcode"],
+                    &["plan", ".", DATE, "--detailed-exitcode"],
+                    &["plan", ".", DATE, "--strict"],
+                    &["plan", ".", "--detailed-exitcode", "--frmat", "json"],
+                    &["plan", ".", "--detailed-exitcode", "--date", "2026-13-01"],
+                    &["plan", ".", "--detailed-exitcode", "--format", "yaml"],
+                ],
+            )
+    );
+}
+
+#[test]
+fn apply() {
+    let ws = TestWorkspace::copy_of("examples/quickstart");
+    insta::assert_snapshot!(cases(
+        ws.path(),
+        &[
+            &["apply", ".", DATE],
+            &["apply", ".", DATE, "--auto-approve", "--concurrency=1"],
+            &["apply", ".", DATE, "--auto-approve", "--detailed-exitcode"],
+            &["apply", ".", DATE, "--auto-approve", "--concurrency", "many"],
+            &["apply", ".", DATE, "--auto-approve", "--target", "100315"],
+        ],
+    ));
+}
+
+#[test]
+fn validate() {
+    let ws = TestWorkspace::copy_of("examples/quickstart");
+    insta::assert_snapshot!(cases(
+        ws.path(),
+        &[&["validate", "."], &["validate", "no-such-dir"], &["validate", ".", "--strict"]],
+    ));
+}
+
+#[test]
+fn schema_and_sandbox() {
+    let ws = TestWorkspace::new();
+    insta::assert_snapshot!(cases(
+        ws.path(),
+        &[
+            &["schema"],
+            &["schema", "extra"],
+            &["sandbox"],
+            &["sandbox", "serve"],
+            &["sandbox", "serve", "--state", "missing.yaml"],
+        ],
+    ));
+}
