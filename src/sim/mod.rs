@@ -130,6 +130,11 @@ impl SimShared {
         self.journal.lock().unwrap_or_else(|p| p.into_inner()).clone().unwrap_or_default()
     }
 
+    /// Faults injected so far (429, 5xx, slow, malformed, late), for soak reports.
+    pub fn faults_injected(&self) -> u64 {
+        self.faults.lock().unwrap_or_else(|p| p.into_inner()).injected
+    }
+
     /// Replaces the fault settings.
     pub fn set_faults(&self, faults: Faults) {
         *self.faults.lock().unwrap_or_else(|p| p.into_inner()) = faults;
