@@ -201,6 +201,8 @@ mod tests {
             status: LicenceStatus::Active,
             unit_price: None,
             unit_rrp: None,
+            term_end: None,
+            next_billing: None,
         });
         psa.products.push(Product {
             id: 7,
