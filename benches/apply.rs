@@ -70,6 +70,7 @@ fn scope() -> PsaScope {
         companies: (1..=CLIENTS).map(|i| format!("C{i:05}")).collect(),
         agreements: (1..=CLIENTS).map(|i| (format!("C{i:05}"), "Microsoft 365".to_string())).collect(),
         products: (1..=10).map(|j| format!("P{j:02}")).collect(),
+        ..PsaScope::default()
     }
 }
 
