@@ -91,6 +91,7 @@ fn scope(clients: usize) -> PsaScope {
         companies: (1..=clients).map(|i| format!("C{i:05}")).collect(),
         agreements: (1..=clients).map(|i| (format!("C{i:05}"), "Microsoft 365".to_string())).collect(),
         products: (1..=LINES_PER_CLIENT).map(|j| format!("P{j:02}")).collect(),
+        whole: false,
     }
 }
 

@@ -4,9 +4,11 @@
 //! declares. The data flows `config` + `live` -> `reconcile` -> `render` / `apply`.
 
 pub mod apply;
+pub mod automap;
 pub mod cli;
 pub mod config;
 pub mod files;
+pub mod git;
 pub mod live;
 pub mod model;
 pub mod reconcile;

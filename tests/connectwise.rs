@@ -26,5 +26,7 @@ mod realities;
 mod snapshot;
 #[path = "connectwise/support.rs"]
 mod support;
+#[path = "connectwise/whole.rs"]
+mod whole;
 #[path = "connectwise/writes.rs"]
 mod writes;

@@ -188,7 +188,7 @@ fn index(shared: &SimShared, state: &crate::sim::StateGuard<'_>) -> Arc<Index> {
 }
 
 fn companies_of(psa: &PsaSnapshot, _: &Index) -> Vec<Value> {
-    psa.companies.iter().map(wire::company).collect()
+    psa.companies.iter().map(|c| wire::company(c, !psa.inactive_companies.contains(&c.id))).collect()
 }
 
 fn agreements_of(psa: &PsaSnapshot, index: &Index) -> Vec<Value> {
