@@ -25,6 +25,8 @@ mod spec;
 mod support;
 #[path = "autotask/swagger.rs"]
 mod swagger;
+#[path = "autotask/whole.rs"]
+mod whole;
 #[path = "autotask/writes.rs"]
 mod writes;
 

@@ -22,5 +22,7 @@ mod races;
 mod snapshot;
 #[path = "connectwise/support.rs"]
 mod support;
+#[path = "connectwise/whole.rs"]
+mod whole;
 #[path = "connectwise/writes.rs"]
 mod writes;

@@ -3,10 +3,12 @@
 
 mod apply;
 mod connect;
+mod import;
 mod output;
 mod plan;
 mod sandbox;
 mod schema;
+mod suggest;
 mod validate;
 
 use std::io::Write as _;
@@ -26,6 +28,9 @@ Examples:
   cspctl plan . --out plan.json && cspctl apply plan.json
                                                   apply exactly the reviewed plan (refused if stale)
   cspctl validate .                               check the YAML offline
+  cspctl import new-ws --psa sandbox --distributor sandbox --state ../examples/onboarding/state.yaml
+                                                  write a workspace from live state, for review
+  cspctl suggest .                                the YAML to add for Not Setup / Not Mapped
   cspctl sandbox serve --state state.yaml         run the vendor simulator on 127.0.0.1
 
 Exit codes (the same for every subcommand):
@@ -66,6 +71,10 @@ enum Command {
     Validate(validate::ValidateArgs),
     /// Print the JSON Schema of workspace files.
     Schema,
+    /// Write a workspace from live state, with proposed links for review.
+    Import(import::ImportArgs),
+    /// Propose entries for Not Setup clients and Not Mapped licences (a diff, or --write).
+    Suggest(suggest::SuggestArgs),
     /// The built-in sandbox and vendor simulator.
     #[command(subcommand)]
     Sandbox(sandbox::SandboxCommand),
@@ -173,6 +182,8 @@ fn run(cli: Cli, printer: &Printer) -> Result<ExitStatus, CliError> {
         Command::Validate(args) => validate::run(&args, printer),
         Command::Plan(args) => runtime()?.block_on(plan::run(&args, printer)),
         Command::Apply(args) => runtime()?.block_on(apply::run(&args, printer)),
+        Command::Import(args) => runtime()?.block_on(import::run(&args, printer)),
+        Command::Suggest(args) => runtime()?.block_on(suggest::run(&args, printer)),
         Command::Sandbox(cmd) => runtime()?.block_on(sandbox::run(cmd, printer)),
         Command::Completions { shell } => {
             let mut out = Vec::new();

@@ -144,6 +144,16 @@ pub fn workspace(files: &[ParsedFile], errors: &mut Vec<Diagnostic>) {
             let mark = file.source.mark(file.value_at(&["products", &index, "key"]), "defined again here");
             let code = &product.dicker_data.stock_code;
             microsoft_side(file, &index, code, product.microsoft.as_ref(), errors);
+            if product.psa.product.trim().is_empty() {
+                // What `cspctl import` writes when no PSA product fits: complete, not broken.
+                errors.push(
+                    Diagnostic::new(
+                        file.source.mark(file.value_at(&["products", &index, "psa", "product"]), "no PSA product yet"),
+                        format!("product mapping `{}` is incomplete: it names no PSA product", product.key),
+                    )
+                    .help("pick one of the candidates in the comment above the mapping (a ConnectWise catalog identifier or Autotask service name)"),
+                );
+            }
             if let Some(first) = product_keys.get(product.key.as_str()) {
                 // The same mapping twice: its stock code is a duplicate too, said once here.
                 errors.push(duplicate("product key", &product.key, mark, first));

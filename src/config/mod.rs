@@ -11,6 +11,7 @@ mod secrets;
 mod state_check;
 mod wording;
 mod workspace;
+pub mod write;
 mod yaml_error;
 
 pub use diagnostic::{ConfigErrors, Diagnostic, Mark, SourceFile};

@@ -3,6 +3,7 @@
 
 mod apply;
 mod exit_codes;
+mod onboard;
 mod plan;
 mod support;
 mod validate;

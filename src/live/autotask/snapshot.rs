@@ -141,7 +141,13 @@ fn estimate(scope: &PsaScope) -> u64 {
         + 1
 }
 
-/// The whole in-scope snapshot.
+/// A whole read's single batch: every row (`id >= 0`; the MSP's own company is id 0).
+fn everything() -> Vec<Value> {
+    vec![json!(0)]
+}
+
+/// The whole in-scope snapshot; with `scope.whole`, every company, recurring-service contract
+/// and service (one paged query each).
 pub async fn read(api: &Api, scope: &PsaScope, today: NaiveDate) -> Result<PsaSnapshot, LiveError> {
     api.expect_requests(estimate(scope)).await?;
     let names: Vec<String> = scope.companies.iter().cloned().collect();
@@ -149,11 +155,15 @@ pub async fn read(api: &Api, scope: &PsaScope, today: NaiveDate) -> Result<PsaSn
         api,
         "Companies",
         wire::COMPANY_FIELDS,
-        wire::chunks(&names),
+        if scope.whole { everything() } else { wire::chunks(&names) },
         |b| {
-            vec![
-                json!({ "op": "or", "items": [leaf("in", "companyNumber", b.clone()), leaf("in", "companyName", b)] }),
-            ]
+            if scope.whole {
+                vec![leaf("gte", "id", b)]
+            } else {
+                vec![
+                    json!({ "op": "or", "items": [leaf("in", "companyNumber", b.clone()), leaf("in", "companyName", b)] }),
+                ]
+            }
         },
         |r: &CompanyRow| r.id,
     );
@@ -162,8 +172,8 @@ pub async fn read(api: &Api, scope: &PsaScope, today: NaiveDate) -> Result<PsaSn
         api,
         "Services",
         wire::SERVICE_FIELDS,
-        wire::chunks(&products),
-        |b| vec![leaf("in", "name", b)],
+        if scope.whole { everything() } else { wire::chunks(&products) },
+        |b| if scope.whole { vec![leaf("gte", "id", b)] } else { vec![leaf("in", "name", b)] },
         |r: &ServiceRow| r.id,
     );
     let (companies, services) = futures::try_join!(companies, services)?;
@@ -173,8 +183,11 @@ pub async fn read(api: &Api, scope: &PsaScope, today: NaiveDate) -> Result<PsaSn
         api,
         "Contracts",
         wire::CONTRACT_FIELDS,
-        wire::chunks(&company_ids),
-        |b| vec![leaf("in", "companyID", b), leaf("eq", "contractType", json!(wire::RECURRING_SERVICE))],
+        if scope.whole { everything() } else { wire::chunks(&company_ids) },
+        |b| {
+            let owner = if scope.whole { leaf("gte", "id", b) } else { leaf("in", "companyID", b) };
+            vec![owner, leaf("eq", "contractType", json!(wire::RECURRING_SERVICE))]
+        },
         |r: &ContractRow| r.id,
     )
     .await?
@@ -206,6 +219,7 @@ pub async fn read(api: &Api, scope: &PsaScope, today: NaiveDate) -> Result<PsaSn
         rows_by_service.entry(r.contract_service_id).or_default().push(r);
     }
     Ok(PsaSnapshot {
+        inactive_companies: companies.iter().filter(|c| c.is_active == Some(false)).map(|c| c.id).collect(),
         companies: companies
             .iter()
             .map(|c| Company {

@@ -2,6 +2,7 @@
 //! identifier, agreements by company), then the additions of the agreements the workspace
 //! names, one paged read each, `concurrency` at a time, and finally the catalog items those
 //! additions bill that the workspace does not map (one filtered read, only when there are any).
+//! A whole read (onboarding) reads the three lists unfiltered instead: one paged read each.
 
 use std::collections::{BTreeSet, HashSet};
 
@@ -19,23 +20,31 @@ use crate::model::{Addition, Agreement, NameKey, PsaId, PsaScope, PsaSnapshot};
 pub(super) async fn read(cw: &ConnectWise, scope: &PsaScope) -> Result<PsaSnapshot, LiveError> {
     let company_names: Vec<String> = scope.companies.iter().map(|c| text(c)).collect();
     let product_names: Vec<String> = scope.products.iter().map(|p| text(p)).collect();
-    let (companies, products) = tokio::try_join!(
-        cw.bulk::<CwCompany>("/company/companies", "identifier", &company_names),
-        cw.bulk::<CwCatalogItem>("/procurement/catalog", "identifier", &product_names),
-    )?;
+    let (companies, products) = if scope.whole {
+        tokio::try_join!(
+            cw.list::<CwCompany>("/company/companies", None),
+            cw.list::<CwCatalogItem>("/procurement/catalog", None),
+        )?
+    } else {
+        tokio::try_join!(
+            cw.bulk::<CwCompany>("/company/companies", "identifier", &company_names),
+            cw.bulk::<CwCatalogItem>("/procurement/catalog", "identifier", &product_names),
+        )?
+    };
+    let inactive_companies = companies.iter().filter(|c| c.inactive()).map(CwCompany::id).collect();
     let wanted_companies: HashSet<NameKey> = scope.companies.iter().map(|c| NameKey::new(c)).collect();
     let wanted_products: HashSet<NameKey> = scope.products.iter().map(|p| NameKey::new(p)).collect();
     let mut companies: Vec<_> = companies
         .into_iter()
         .map(CwCompany::into_model)
-        .filter(|c| wanted_companies.contains(&NameKey::new(&c.identifier)))
+        .filter(|c| scope.whole || wanted_companies.contains(&NameKey::new(&c.identifier)))
         .collect();
     companies.sort_by_key(|c| c.id);
     companies.dedup_by_key(|c| c.id);
     let mut products: Vec<_> = products
         .into_iter()
         .map(CwCatalogItem::into_model)
-        .filter(|p| wanted_products.contains(&NameKey::new(&p.identifier)))
+        .filter(|p| scope.whole || wanted_products.contains(&NameKey::new(&p.identifier)))
         .collect();
     products.sort_by_key(|p| p.id);
     products.dedup_by_key(|p| p.id);
@@ -43,9 +52,12 @@ pub(super) async fn read(cw: &ConnectWise, scope: &PsaScope) -> Result<PsaSnapsh
     let company_ids: BTreeSet<PsaId> = companies.iter().map(|c| c.id).collect();
     let id_literals: Vec<String> = company_ids.iter().map(ToString::to_string).collect();
     let label = RequestLabel::new("GET", "/finance/agreements");
-    let mut agreements = cw
-        .bulk::<CwAgreement>("/finance/agreements", "company/id", &id_literals)
-        .await?
+    let agreement_rows = if scope.whole {
+        cw.list::<CwAgreement>("/finance/agreements", None).await?
+    } else {
+        cw.bulk::<CwAgreement>("/finance/agreements", "company/id", &id_literals).await?
+    };
+    let mut agreements = agreement_rows
         .into_iter()
         .map(|a| a.into_model().map_err(|detail| LiveError::Malformed { request: label.clone(), detail }))
         .collect::<Result<Vec<Agreement>, _>>()?;
@@ -85,7 +97,7 @@ pub(super) async fn read(cw: &ConnectWise, scope: &PsaScope) -> Result<PsaSnapsh
         products.sort_by_key(|p| p.id);
         products.dedup_by_key(|p| p.id);
     }
-    Ok(PsaSnapshot { companies, agreements, products, additions })
+    Ok(PsaSnapshot { companies, agreements, products, additions, inactive_companies })
 }
 
 #[derive(serde::Deserialize)]

@@ -46,9 +46,33 @@ pub struct CwCompany {
     identifier: String,
     #[serde(default)]
     name: String,
+    status: Option<Named>,
+    deleted_flag: Option<bool>,
+}
+
+/// A `{ "name": ... }` reference (a company's status).
+#[derive(Debug, Deserialize)]
+pub struct Named {
+    /// Referenced record name.
+    pub name: Option<String>,
 }
 
 impl CwCompany {
+    /// Record id.
+    pub fn id(&self) -> PsaId {
+        self.id
+    }
+
+    /// Whether the company is deleted or its status says `Inactive`.
+    pub fn inactive(&self) -> bool {
+        self.deleted_flag == Some(true)
+            || self
+                .status
+                .as_ref()
+                .and_then(|s| s.name.as_deref())
+                .is_some_and(|n| n.eq_ignore_ascii_case("inactive"))
+    }
+
     /// As the model's company.
     pub fn into_model(self) -> Company {
         Company { id: self.id, identifier: self.identifier, name: self.name }

@@ -161,7 +161,7 @@ fn one(rows: Vec<Value>, id: PsaId, what: &str) -> Response {
 }
 
 fn companies_of(psa: &PsaSnapshot) -> Vec<Value> {
-    psa.companies.iter().map(wire::company).collect()
+    psa.companies.iter().map(|c| wire::company(c, !psa.inactive_companies.contains(&c.id))).collect()
 }
 
 fn agreements_of(psa: &PsaSnapshot) -> Vec<Value> {

@@ -38,13 +38,15 @@ fn put(map: &mut Map<String, Value>, key: &str, value: Option<Value>) {
     }
 }
 
-/// A `Company`.
-pub fn company(c: &Company) -> Value {
+/// A `Company`; `active` decides its status.
+pub fn company(c: &Company, active: bool) -> Value {
+    let status =
+        if active { json!({ "id": 1, "name": "Active" }) } else { json!({ "id": 2, "name": "Inactive" }) };
     json!({
         "id": c.id,
         "identifier": c.identifier,
         "name": c.name,
-        "status": { "id": 1, "name": "Active" },
+        "status": status,
         "deletedFlag": false,
         "_info": info(&Fingerprint::default()),
     })
