@@ -1,6 +1,8 @@
 //! The Autotask client against the simulator's Autotask dialect over loopback: snapshots,
 //! writes and their units, stale refusal, request counts, faults, the swagger, credentials.
 
+#[path = "support/logs.rs"]
+mod logs;
 #[path = "autotask/e2e.rs"]
 mod e2e;
 #[path = "autotask/faults.rs"]

@@ -2,6 +2,8 @@
 //! bulk reads and paging, conditions, writes, stale refusals, auth and error bodies, faults,
 //! request counts, spec conformance and credential redaction.
 
+#[path = "support/logs.rs"]
+mod logs;
 #[path = "connectwise/canary.rs"]
 mod canary;
 #[path = "connectwise/concurrency.rs"]
