@@ -1,14 +1,14 @@
 //! The Autotask client against the simulator's Autotask dialect over loopback: snapshots,
 //! writes and their units, stale refusal, request counts, faults, the swagger, credentials.
 
-#[path = "support/logs.rs"]
-mod logs;
 #[path = "autotask/e2e.rs"]
 mod e2e;
 #[path = "autotask/faults.rs"]
 mod faults;
 #[path = "autotask/flows.rs"]
 mod flows;
+#[path = "support/logs.rs"]
+mod logs;
 #[path = "autotask/names.rs"]
 mod names;
 #[path = "autotask/query.rs"]

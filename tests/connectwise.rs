@@ -2,8 +2,6 @@
 //! bulk reads and paging, conditions, writes, stale refusals, auth and error bodies, faults,
 //! request counts, spec conformance and credential redaction.
 
-#[path = "support/logs.rs"]
-mod logs;
 #[path = "connectwise/canary.rs"]
 mod canary;
 #[path = "connectwise/concurrency.rs"]
@@ -16,6 +14,8 @@ mod count;
 mod e2e;
 #[path = "connectwise/faults.rs"]
 mod faults;
+#[path = "support/logs.rs"]
+mod logs;
 #[path = "connectwise/names.rs"]
 mod names;
 #[path = "connectwise/paging.rs"]

@@ -1,10 +1,10 @@
 //! Dicker Data as a licence source: the Annuity Information export (generated `.xlsx` and
 //! `.csv` files) and the B2B API over loopback against the simulator.
 
-#[path = "support/logs.rs"]
-mod logs;
 #[path = "dickerdata/export_file.rs"]
 mod export_file;
+#[path = "support/logs.rs"]
+mod logs;
 
 #[path = "dickerdata/export.rs"]
 mod export;

@@ -1,7 +1,6 @@
 //! Distinctive credentials never show up in Debug output, errors, logs or snapshots.
 
 use std::io::Write as _;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use cspctl::live::Psa;
