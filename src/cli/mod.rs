@@ -5,6 +5,7 @@ mod apply;
 mod connect;
 mod output;
 mod plan;
+mod report;
 mod sandbox;
 mod schema;
 mod validate;
@@ -26,6 +27,7 @@ Examples:
   cspctl plan . --out plan.json && cspctl apply plan.json
                                                   apply exactly the reviewed plan (refused if stale)
   cspctl validate .                               check the YAML offline
+  cspctl report . --format csv > billing.csv      this month's billed, cost, margin and unbilled
   cspctl sandbox serve --state state.yaml         run the vendor simulator on 127.0.0.1
 
 Exit codes (the same for every subcommand):
@@ -57,6 +59,8 @@ enum Command {
     Apply(apply::ApplyArgs),
     /// Check the workspace YAML offline (schema and references).
     Validate(validate::ValidateArgs),
+    /// Print the billing reconciliation (billed, cost, margin, unbilled, renewals); writes nothing.
+    Report(report::ReportArgs),
     /// Print the JSON Schema of workspace files.
     Schema,
     /// The built-in sandbox and vendor simulator.
@@ -159,6 +163,7 @@ fn run(cli: Cli, printer: &Printer) -> Result<ExitStatus, CliError> {
         Command::Validate(args) => validate::run(&args, printer),
         Command::Plan(args) => runtime()?.block_on(plan::run(&args, printer)),
         Command::Apply(args) => runtime()?.block_on(apply::run(&args, printer)),
+        Command::Report(args) => runtime()?.block_on(report::run(&args, printer)),
         Command::Sandbox(cmd) => runtime()?.block_on(sandbox::run(cmd, printer)),
     }
 }

@@ -16,7 +16,7 @@ pub use diagnostic::{ConfigErrors, Diagnostic, Mark, SourceFile};
 pub use document::*;
 pub use load::{SETTINGS_FILE, load};
 pub use located::Pos;
-pub use workspace::{Settings, Workspace};
+pub use workspace::{DEFAULT_RENEWAL_WINDOW_DAYS, Settings, Workspace};
 
 /// The JSON Schema of every workspace file, as committed in `schema/cspctl.schema.json`.
 pub fn json_schema() -> serde_json::Value {

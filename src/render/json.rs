@@ -1,6 +1,9 @@
 use serde::Serialize;
 
-use crate::reconcile::{Action, ActionKind, FORMAT_VERSION, Finding, Plan, UnmanagedAddition};
+use crate::reconcile::money::Money;
+use crate::reconcile::{
+    AcceptedException, Action, ActionKind, FORMAT_VERSION, Finding, Plan, UnmanagedAddition,
+};
 
 /// The JSON document `--format json` prints; its shape is documented in README and only
 /// changes with `format_version`.
@@ -12,6 +15,8 @@ struct PlanDocument<'a> {
     errors: &'a [Finding],
     warnings: &'a [Finding],
     unmanaged: &'a [UnmanagedAddition],
+    accepted: &'a [AcceptedException],
+    money: &'a Money,
 }
 
 #[derive(Serialize)]
@@ -22,6 +27,8 @@ struct Summary {
     warnings: usize,
     errors: usize,
     managed: usize,
+    /// Change in monthly billing over all actions (a decimal string).
+    monthly_delta: rust_decimal::Decimal,
 }
 
 /// The plan as pretty JSON with a trailing newline.
@@ -43,11 +50,14 @@ pub fn json_value(plan: &Plan) -> serde_json::Value {
             warnings: plan.warnings.len(),
             errors: plan.errors.len(),
             managed: plan.managed,
+            monthly_delta: plan.actions.iter().map(|a| a.revenue.monthly_delta()).sum(),
         },
         actions: &plan.actions,
         errors: &plan.errors,
         warnings: &plan.warnings,
         unmanaged: &plan.unmanaged,
+        accepted: &plan.accepted,
+        money: &plan.money,
     };
     serde_json::to_value(&doc).unwrap_or_default()
 }

@@ -4,5 +4,6 @@
 mod apply;
 mod exit_codes;
 mod plan;
+mod report;
 mod support;
 mod validate;
