@@ -5,6 +5,7 @@ use super::plan::{PlanOptions, Prepared, prepare, render_plan};
 use super::{CliError, ExitStatus, Format, Printer};
 use crate::apply::{ActionError, AuditLog, Duplicate, Event, Interrupt, LockError, SavedPlan, WorkspaceLock};
 use crate::reconcile::{Action, ActionKind};
+use crate::render::escape::terminal;
 
 /// Arguments of `cspctl apply`.
 #[derive(Debug, clap::Args)]
@@ -52,7 +53,7 @@ pub async fn run(args: &ApplyArgs, printer: &Printer) -> Result<ExitStatus, CliE
             None
         }
     };
-    let Prepared { live, plan, .. } = prepare(&options, printer).await?;
+    let Prepared { live, plan, origin, .. } = prepare(&options, printer).await?;
     if let Some(saved) = &saved {
         let differences = saved.differences(&plan);
         if differences > 0 {
@@ -63,10 +64,13 @@ pub async fn run(args: &ApplyArgs, printer: &Printer) -> Result<ExitStatus, CliE
             .hint("run `cspctl plan --out` again and review the new plan"));
         }
     }
+    // JSON and Markdown get one document: the plan alone, or the plan with the outcomes once
+    // applied (a pull-request comment or a script reads it whole).
     let json = args.options.format == Format::Json;
-    // JSON gets one document: the plan alone, or the plan with the outcomes once applied.
-    if !json || !plan.errors.is_empty() || !plan.has_changes() || (!args.auto_approve && saved.is_none()) {
-        printer.out(&render_plan(&plan, args.options.format, printer));
+    let document = json || args.options.format == Format::Markdown;
+    if !document || !plan.errors.is_empty() || !plan.has_changes() || (!args.auto_approve && saved.is_none())
+    {
+        printer.out(&render_plan(&plan, args.options.format, printer, &origin));
     }
     if !plan.errors.is_empty() {
         return Err(CliError::msg("the plan has errors; nothing was applied")
@@ -115,7 +119,7 @@ pub async fn run(args: &ApplyArgs, printer: &Printer) -> Result<ExitStatus, CliE
         if let Some(Err(e)) = written {
             printer.status(&format!("warning: audit log not written: {e}"));
         }
-        if !json {
+        if !document {
             printer.status(&line);
         }
     })
@@ -148,6 +152,9 @@ pub async fn run(args: &ApplyArgs, printer: &Printer) -> Result<ExitStatus, CliE
             .collect();
         let report = serde_json::json!({ "plan": crate::render::json_value(&plan), "outcomes": lines, "duplicates": duplicates });
         printer.out(&format!("{}\n", serde_json::to_string_pretty(&report).unwrap_or_default()));
+    } else if document {
+        let options = crate::render::RenderOptions { color: false, verbose: printer.verbose };
+        printer.out(&crate::render::markdown_applied(&plan, options, &origin, outcomes));
     }
     if let Some(why) = &run.readback {
         printer.status(&format!("warning: {why}"));
@@ -205,14 +212,19 @@ fn duplicate_line(d: &Duplicate) -> String {
             d.cancelled, d.agreement, d.kept
         ),
         Err(e) => format!(
-            "  FAILED  cancelling addition {} on agreement {}, a duplicate of addition {}: {e}",
-            d.cancelled, d.agreement, d.kept
+            "  FAILED  cancelling addition {} on agreement {}, a duplicate of addition {}: {}",
+            d.cancelled,
+            d.agreement,
+            d.kept,
+            terminal(&e.to_string())
         ),
     }
 }
 
 fn outcome_line(action: &Action, result: &Result<crate::model::Applied, ActionError>) -> String {
-    let what = format!("{} / {} / {}", action.client_name, action.agreement, action.product);
+    // Names come from Dicker Data, the PSA and the YAML: no control character reaches the terminal.
+    let what =
+        terminal(&format!("{} / {} / {}", action.client_name, action.agreement, action.product)).into_owned();
     match result {
         Ok(applied) => {
             let verb = match action.kind {
@@ -224,7 +236,7 @@ fn outcome_line(action: &Action, result: &Result<crate::model::Applied, ActionEr
         }
         Err(ActionError::Skipped) => format!("  skipped {what}: an earlier error stopped the apply"),
         Err(ActionError::Interrupted) => format!("  not started {what}: the apply was interrupted"),
-        Err(e) => format!("  FAILED  {what}: {e}"),
+        Err(e) => format!("  FAILED  {what}: {}", terminal(&e.to_string())),
     }
 }
 

@@ -13,7 +13,9 @@ mod renewals;
 use chrono::NaiveDate;
 
 pub use exceptions::AcceptedException;
-pub use plan::{Action, ActionKind, FORMAT_VERSION, FieldChange, Finding, Plan, UnmanagedAddition};
+pub use plan::{
+    Action, ActionKind, FORMAT_VERSION, FieldChange, Finding, Plan, REFUSING_WARNINGS, UnmanagedAddition,
+};
 
 use crate::config::Workspace;
 use crate::model::{DistributorSnapshot, PsaScope, PsaSnapshot};
