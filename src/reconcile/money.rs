@@ -59,15 +59,10 @@ pub fn show_delta(amount: Decimal) -> String {
 
 /// A stack buffer for formatting one number without allocating (the plan converts one price
 /// per licence line; at 20,000 lines an allocation each would show in the bench).
+#[derive(Default)]
 struct ShortText {
     bytes: [u8; 32],
     len: usize,
-}
-
-impl Default for ShortText {
-    fn default() -> Self {
-        ShortText { bytes: [0; 32], len: 0 }
-    }
 }
 
 impl ShortText {
