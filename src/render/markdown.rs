@@ -373,6 +373,9 @@ fn show_number(n: f64) -> String {
     if n.fract() == 0.0 { format!("{n:.0}") } else { format!("{n}") }
 }
 
+/// Agreements listed in the money section; the rest are counted.
+const MONEY_ROWS: usize = 25;
+
 /// Billing per client (those whose billing changes) and in total, unbilled licences and
 /// accepted exceptions, as the plan comment's money section.
 fn money_section(plan: &Plan, out: &mut String) {
@@ -388,18 +391,37 @@ fn money_section(plan: &Plan, out: &mut String) {
         cash(t.margin)
     );
     let _ = writeln!(out, "| Client | Agreement | Before | After | Change |\n|---|---|--:|--:|--:|");
-    for c in &changed {
-        for a in c.agreements.iter().filter(|a| !a.totals.monthly_delta().is_zero()) {
-            let _ = writeln!(
-                out,
-                "| {} | {} | {} | {} | {} |",
-                md(&c.client_name),
-                md(&a.agreement),
-                cash(a.totals.monthly_before),
-                cash(a.totals.monthly_after),
-                cash_delta(a.totals.monthly_delta())
-            );
-        }
+    // The largest changes first, a bounded number, so the money never crowds out the changes.
+    let mut rows: Vec<_> = changed
+        .iter()
+        .flat_map(|c| {
+            c.agreements.iter().filter(|a| !a.totals.monthly_delta().is_zero()).map(move |a| (*c, a))
+        })
+        .collect();
+    rows.sort_by(|x, y| {
+        y.1.totals
+            .monthly_delta()
+            .abs()
+            .cmp(&x.1.totals.monthly_delta().abs())
+            .then(x.0.client.cmp(&y.0.client))
+    });
+    for (c, a) in rows.iter().take(MONEY_ROWS) {
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {} | {} |",
+            md(&c.client_name),
+            md(&a.agreement),
+            cash(a.totals.monthly_before),
+            cash(a.totals.monthly_after),
+            cash_delta(a.totals.monthly_delta())
+        );
+    }
+    if rows.len() > MONEY_ROWS {
+        let _ = writeln!(
+            out,
+            "| … {} more agreement(s) change billing (see the JSON plan) | | | | |",
+            rows.len() - MONEY_ROWS
+        );
     }
     let _ = writeln!(
         out,
@@ -418,7 +440,7 @@ fn money_section(plan: &Plan, out: &mut String) {
             t.unbilled.licences,
             cash(t.unbilled.cost)
         );
-        for c in m.clients.iter().filter(|c| !c.totals.unbilled.is_empty()) {
+        for c in m.clients.iter().filter(|c| !c.totals.unbilled.is_empty()).take(MONEY_ROWS) {
             let why = if c.not_setup { "Not Setup" } else { "Not Mapped" };
             let _ = writeln!(
                 out,
