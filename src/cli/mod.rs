@@ -6,6 +6,7 @@ mod connect;
 mod import;
 mod output;
 mod plan;
+mod report;
 mod sandbox;
 mod schema;
 mod suggest;
@@ -31,6 +32,7 @@ Examples:
   cspctl import new-ws --psa sandbox --distributor sandbox --state ../examples/onboarding/state.yaml
                                                   write a workspace from live state, for review
   cspctl suggest .                                the YAML to add for Not Setup / Not Mapped
+  cspctl report . --format csv > billing.csv      this month's billed, cost, margin and unbilled
   cspctl sandbox serve --state state.yaml         run the vendor simulator on 127.0.0.1
 
 Exit codes (the same for every subcommand):
@@ -69,6 +71,8 @@ enum Command {
     Apply(apply::ApplyArgs),
     /// Check the workspace YAML offline (schema and references).
     Validate(validate::ValidateArgs),
+    /// Print the billing reconciliation (billed, cost, margin, unbilled, renewals); writes nothing.
+    Report(report::ReportArgs),
     /// Print the JSON Schema of workspace files.
     Schema,
     /// Write a workspace from live state, with proposed links for review.
@@ -184,6 +188,7 @@ fn run(cli: Cli, printer: &Printer) -> Result<ExitStatus, CliError> {
         Command::Apply(args) => runtime()?.block_on(apply::run(&args, printer)),
         Command::Import(args) => runtime()?.block_on(import::run(&args, printer)),
         Command::Suggest(args) => runtime()?.block_on(suggest::run(&args, printer)),
+        Command::Report(args) => runtime()?.block_on(report::run(&args, printer)),
         Command::Sandbox(cmd) => runtime()?.block_on(sandbox::run(cmd, printer)),
         Command::Completions { shell } => {
             let mut out = Vec::new();

@@ -5,5 +5,6 @@ mod apply;
 mod exit_codes;
 mod onboard;
 mod plan;
+mod report;
 mod support;
 mod validate;

@@ -118,8 +118,11 @@ pub fn sandbox_workspace(
             psa: PsaConnection::Sandbox,
             sandbox: None,
             defaults,
+            currency: Default::default(),
+            renewal_window_days: cspctl::config::DEFAULT_RENEWAL_WINDOW_DAYS,
         },
         products,
         clients,
+        exceptions: Vec::new(),
     }
 }
