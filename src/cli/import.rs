@@ -119,7 +119,13 @@ pub async fn run(args: &ImportArgs, printer: &Printer) -> Result<ExitStatus, Cli
     }
     let today = args.date.unwrap_or_else(|| chrono::Local::now().date_naive());
     std::fs::create_dir_all(dir).map_err(|e| CliError::msg(format!("{}: {e}", dir.display())))?;
-    let workspace = Workspace { root: dir.clone(), settings, products: Vec::new(), clients: Vec::new() };
+    let workspace = Workspace {
+        root: dir.clone(),
+        settings,
+        products: Vec::new(),
+        clients: Vec::new(),
+        exceptions: Vec::new(),
+    };
     let live = connect::open(&workspace, None, today)?;
     let known = Known::default();
     let (dd, psa, options) = read(&live, &workspace, &known, today).await?;
@@ -206,7 +212,14 @@ fn settings_from_flags(
             ..Default::default()
         }),
     };
-    Ok(Settings { distributor, psa, sandbox, defaults: ClientDefaults::default() })
+    Ok(Settings {
+        distributor,
+        psa,
+        sandbox,
+        defaults: ClientDefaults::default(),
+        currency: Default::default(),
+        renewal_window_days: crate::config::DEFAULT_RENEWAL_WINDOW_DAYS,
+    })
 }
 
 /// `cspctl.yaml` for the settings: connection only (credentials stay in the environment).
