@@ -63,6 +63,16 @@ pub struct Reply {
 }
 
 impl Reply {
+    /// A reply as a vendor would send it, for the unit tests of error-body parsing.
+    #[cfg(test)]
+    pub(crate) fn canned(status: u16, body: &str) -> Reply {
+        Reply {
+            status: StatusCode::from_u16(status).unwrap(),
+            headers: Default::default(),
+            body: bytes::Bytes::from(body.to_string()),
+        }
+    }
+
     /// Decodes a JSON body, naming the request when it is not what was expected.
     pub fn json<T: DeserializeOwned>(&self, request: &RequestLabel) -> Result<T, LiveError> {
         serde_json::from_slice(&self.body)
