@@ -1,4 +1,4 @@
-use std::fs::{File, OpenOptions};
+use std::fs::File;
 use std::io::Write as _;
 use std::path::Path;
 
@@ -15,9 +15,10 @@ pub struct AuditLog {
 }
 
 impl AuditLog {
-    /// Opens (or creates) `path` for appending.
-    pub fn open(path: &Path) -> std::io::Result<Self> {
-        Ok(AuditLog { file: OpenOptions::new().create(true).append(true).open(path)? })
+    /// Opens (or creates) `path` for appending: a regular file only, opened without blocking
+    /// (see [`crate::files::open_append`]).
+    pub fn open(path: &Path) -> Result<Self, crate::files::FileError> {
+        Ok(AuditLog { file: crate::files::open_append(path)? })
     }
 
     /// Appends one line for one action's outcome.
