@@ -23,6 +23,8 @@ mod spec;
 mod support;
 #[path = "autotask/swagger.rs"]
 mod swagger;
+#[path = "autotask/timezone.rs"]
+mod timezone;
 #[path = "autotask/writes.rs"]
 mod writes;
 

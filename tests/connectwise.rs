@@ -20,5 +20,7 @@ mod paging;
 mod snapshot;
 #[path = "connectwise/support.rs"]
 mod support;
+#[path = "connectwise/timezone.rs"]
+mod timezone;
 #[path = "connectwise/writes.rs"]
 mod writes;

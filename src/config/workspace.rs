@@ -1,5 +1,7 @@
 use std::path::PathBuf;
 
+use crate::model::Calendar;
+
 use super::{
     Client, ClientDefaults, DistributorSource, OnLicenceRemoved, ProductMapping, PsaConnection,
     SandboxSettings, SyncDescription,
@@ -16,6 +18,8 @@ pub struct Settings {
     pub sandbox: Option<SandboxSettings>,
     /// Per-client defaults.
     pub defaults: ClientDefaults,
+    /// The tenant's calendar (`timezone:`), the one place that says what day it is.
+    pub calendar: Calendar,
 }
 
 /// A loaded, checked workspace: what the operator wants.

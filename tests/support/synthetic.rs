@@ -116,6 +116,7 @@ pub fn sandbox_workspace(
             psa: PsaConnection::Sandbox,
             sandbox: None,
             defaults,
+            calendar: Default::default(),
         },
         products,
         clients,

@@ -17,6 +17,7 @@ use super::budget::{self, Threshold};
 use super::credentials::AutotaskCredentials;
 use crate::live::http::{self, Idempotency, Reply};
 use crate::live::{LiveError, RequestLabel};
+use crate::model::Calendar;
 
 /// Autotask's advertised zone lookup root.
 pub const DEFAULT_ZONE_URL: &str = "https://webservices2.autotask.net/atservicesrest/";
@@ -137,6 +138,11 @@ impl Api {
             threshold: OnceCell::new(),
             warned: AtomicBool::new(false),
         })
+    }
+
+    /// The tenant's calendar, for reading and writing dates.
+    pub fn calendar(&self) -> &Calendar {
+        &self.options.calendar
     }
 
     /// Requests sent so far (every attempt counts), for budgeting and tests.

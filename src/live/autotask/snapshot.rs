@@ -32,9 +32,9 @@ async fn read_batches<T: DeserializeOwned>(
     let pages = try_join_all(bodies.iter().map(|body| api.query(entity, body))).await?;
     let mut out = BTreeMap::new();
     for item in pages.into_iter().flatten() {
-        let row: T = serde_json::from_value(item).map_err(|e| LiveError::Malformed {
+        let row: T = wire::decode(item, api.calendar()).map_err(|detail| LiveError::Malformed {
             request: RequestLabel::new("POST", format!("/{entity}/query")),
-            detail: e.to_string(),
+            detail,
         })?;
         out.insert(id(&row), row);
     }
@@ -48,6 +48,7 @@ pub async fn contract_services(
     contracts: &[PsaId],
     today: NaiveDate,
 ) -> Result<(Vec<ContractServiceRow>, Vec<UnitRow>), LiveError> {
+    let calendar = api.calendar();
     let services = read_batches(
         api,
         "ContractServices",
@@ -64,9 +65,11 @@ pub async fn contract_services(
         |b| {
             vec![
                 leaf("in", "contractID", b),
-                leaf("lte", "startDate", wire::day(today)),
+                // Before tomorrow's midnight and not over before yesterday's: right whether
+                // Autotask keeps the tenant's midnights or UTC ones.
+                leaf("lt", "startDate", wire::midnight(calendar, today.succ_opt().unwrap_or(today))),
                 json!({ "op": "or", "items": [
-                    leaf("gte", "endDate", wire::day(today.pred_opt().unwrap_or(today))),
+                    leaf("gte", "endDate", wire::midnight(calendar, today.pred_opt().unwrap_or(today))),
                     json!({ "op": "notExist", "field": "endDate" }),
                 ]}),
             ]

@@ -21,7 +21,7 @@ pub use credentials::{CLIENT_ID_VAR, ConnectWiseCredentials, PRIVATE_KEY_VAR, PU
 use super::http::{self, RetryPolicy};
 use super::{LiveError, Psa};
 use crate::config::ConnectWiseSettings;
-use crate::model::{Applied, PsaScope, PsaSnapshot, Write};
+use crate::model::{Applied, Calendar, PsaScope, PsaSnapshot, Write};
 
 /// The API model version cspctl is written against (sent in `Accept`).
 pub const DEFAULT_API_VERSION: &str = "2026.4";
@@ -50,6 +50,8 @@ pub struct ConnectWise {
     concurrency: usize,
     retry: RetryPolicy,
     forward_only: bool,
+    /// Reads ConnectWise's date-times as tenant days and writes days as tenant midnights.
+    calendar: Calendar,
 }
 
 impl ConnectWise {
@@ -78,6 +80,7 @@ impl ConnectWise {
             concurrency: settings.concurrency.unwrap_or(DEFAULT_CONCURRENCY).max(1),
             retry: RetryPolicy::default(),
             forward_only: false,
+            calendar: Calendar::default(),
         })
     }
 
@@ -90,6 +93,12 @@ impl ConnectWise {
     /// Uses a different retry policy (tests use short delays).
     pub fn with_retry(mut self, retry: RetryPolicy) -> Self {
         self.retry = retry;
+        self
+    }
+
+    /// Reads and writes dates in the tenant's calendar (`timezone:`) instead of the default.
+    pub fn with_calendar(mut self, calendar: Calendar) -> Self {
+        self.calendar = calendar;
         self
     }
 

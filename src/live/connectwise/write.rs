@@ -1,7 +1,6 @@
 //! Writes: creates that re-read the agreement before ever sending a second POST, and updates
 //! and cancels as JSON-patch after checking `_info.lastUpdated` against the plan's.
 
-use chrono::NaiveDate;
 use serde_json::{Map, Value, json};
 
 use super::ConnectWise;
@@ -10,11 +9,6 @@ use super::wire::CwAddition;
 use crate::live::http::{Idempotency, sleep_backoff};
 use crate::live::{LiveError, RequestLabel};
 use crate::model::{Applied, Fingerprint, PsaId, Write};
-
-/// A date as ConnectWise takes it: midnight UTC.
-fn datetime(date: NaiveDate) -> String {
-    format!("{}T00:00:00Z", date.format("%Y-%m-%d"))
-}
 
 /// Carries out one write.
 pub(super) async fn apply(cw: &ConnectWise, write: &Write) -> Result<Applied, LiveError> {
@@ -38,7 +32,7 @@ pub(super) async fn apply(cw: &ConnectWise, write: &Write) -> Result<Applied, Li
             if let Some(c) = unit_cost {
                 body.insert("unitCost".into(), json!(c));
             }
-            body.insert("effectiveDate".into(), json!(datetime(*effective_date)));
+            body.insert("effectiveDate".into(), json!(cw.calendar.wire(*effective_date)));
             if let Some(d) = description {
                 body.insert("description".into(), json!(d));
             }
@@ -58,8 +52,9 @@ pub(super) async fn apply(cw: &ConnectWise, write: &Write) -> Result<Applied, Li
             cw.patch(*agreement, *addition, expected, ops).await
         }
         Write::Cancel { addition, agreement, expected, cancelled_date, .. } => {
-            let ops =
-                vec![json!({ "op": "replace", "path": "cancelledDate", "value": datetime(*cancelled_date) })];
+            let ops = vec![
+                json!({ "op": "replace", "path": "cancelledDate", "value": cw.calendar.wire(*cancelled_date) }),
+            ];
             cw.patch(*agreement, *addition, expected, ops).await
         }
     }

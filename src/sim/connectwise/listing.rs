@@ -10,7 +10,7 @@ use axum::response::Response;
 use serde_json::{Value, json};
 
 use super::{SimShared, error, json_response, wire};
-use crate::model::{PsaId, PsaSnapshot};
+use crate::model::{Calendar, PsaId, PsaSnapshot};
 
 /// Largest page ConnectWise serves.
 const MAX_PAGE_SIZE: usize = 1000;
@@ -160,28 +160,41 @@ fn one(rows: Vec<Value>, id: PsaId, what: &str) -> Response {
     }
 }
 
-fn companies_of(psa: &PsaSnapshot) -> Vec<Value> {
-    psa.companies.iter().map(wire::company).collect()
+fn companies_of(shared: &SimShared) -> Vec<Value> {
+    shared.lock_state().psa.companies.iter().map(wire::company).collect()
 }
 
-fn agreements_of(psa: &PsaSnapshot) -> Vec<Value> {
-    psa.agreements.iter().map(|a| wire::agreement(a, psa)).collect()
+fn agreements_of(shared: &SimShared) -> Vec<Value> {
+    let calendar = shared.calendar();
+    let psa = &shared.lock_state().psa;
+    psa.agreements.iter().map(|a| wire::agreement(a, psa, &calendar)).collect()
 }
 
-fn catalog_of(psa: &PsaSnapshot) -> Vec<Value> {
-    psa.products.iter().map(wire::catalog_item).collect()
+fn catalog_of(shared: &SimShared) -> Vec<Value> {
+    shared.lock_state().psa.products.iter().map(wire::catalog_item).collect()
+}
+
+/// A 404 when the agreement does not exist.
+pub(super) fn agreement_exists(psa: &PsaSnapshot, agreement: PsaId) -> Result<(), Response> {
+    if psa.agreements.iter().any(|a| a.id == agreement) {
+        return Ok(());
+    }
+    Err(error(StatusCode::NOT_FOUND, "NotFound", &format!("Agreement recId '{agreement}' was not found")))
 }
 
 /// The additions of one agreement, or a 404 when the agreement does not exist.
-pub(super) fn additions_of(psa: &PsaSnapshot, agreement: PsaId) -> Result<Vec<Value>, Response> {
-    if !psa.agreements.iter().any(|a| a.id == agreement) {
-        return Err(error(
-            StatusCode::NOT_FOUND,
-            "NotFound",
-            &format!("Agreement recId '{agreement}' was not found"),
-        ));
-    }
-    Ok(psa.additions.iter().filter(|a| a.agreement == agreement).map(|a| wire::addition(a, psa)).collect())
+pub(super) fn additions_of(
+    psa: &PsaSnapshot,
+    agreement: PsaId,
+    calendar: &Calendar,
+) -> Result<Vec<Value>, Response> {
+    agreement_exists(psa, agreement)?;
+    Ok(psa
+        .additions
+        .iter()
+        .filter(|a| a.agreement == agreement)
+        .map(|a| wire::addition(a, psa, calendar))
+        .collect())
 }
 
 macro_rules! collection {
@@ -193,7 +206,7 @@ macro_rules! collection {
             RawQuery(query): RawQuery,
             headers: HeaderMap,
         ) -> Response {
-            let rows = $rows(&shared.lock_state().psa);
+            let rows = $rows(&shared);
             ListRequest::new(&shared, &uri, query, &headers).page(rows)
         }
 
@@ -204,13 +217,13 @@ macro_rules! collection {
             RawQuery(query): RawQuery,
             headers: HeaderMap,
         ) -> Response {
-            let rows = $rows(&shared.lock_state().psa);
+            let rows = $rows(&shared);
             ListRequest::new(&shared, &uri, query, &headers).count(rows)
         }
 
         /// One record by id.
         pub(super) async fn $item(State(shared): State<Arc<SimShared>>, Path(id): Path<PsaId>) -> Response {
-            one($rows(&shared.lock_state().psa), id, $what)
+            one($rows(&shared), id, $what)
         }
     };
 }
@@ -228,7 +241,8 @@ pub(super) async fn additions(
     headers: HeaderMap,
 ) -> Response {
     let request = ListRequest::new(&shared, &uri, query, &headers);
-    additions_of(&shared.lock_state().psa, id).map_or_else(|missing| missing, |rows| request.page(rows))
+    additions_of(&shared.lock_state().psa, id, &shared.calendar())
+        .map_or_else(|missing| missing, |rows| request.page(rows))
 }
 
 /// `{"count": N}` of one agreement's additions that `conditions` keeps.
@@ -240,5 +254,6 @@ pub(super) async fn additions_count(
     headers: HeaderMap,
 ) -> Response {
     let request = ListRequest::new(&shared, &uri, query, &headers);
-    additions_of(&shared.lock_state().psa, id).map_or_else(|missing| missing, |rows| request.count(rows))
+    additions_of(&shared.lock_state().psa, id, &shared.calendar())
+        .map_or_else(|missing| missing, |rows| request.count(rows))
 }
