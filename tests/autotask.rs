@@ -11,6 +11,8 @@ mod flows;
 mod names;
 #[path = "autotask/query.rs"]
 mod query;
+#[path = "autotask/races.rs"]
+mod races;
 #[path = "autotask/reads.rs"]
 mod reads;
 #[path = "autotask/same_day.rs"]

@@ -16,6 +16,8 @@ mod faults;
 mod names;
 #[path = "connectwise/paging.rs"]
 mod paging;
+#[path = "connectwise/races.rs"]
+mod races;
 #[path = "connectwise/snapshot.rs"]
 mod snapshot;
 #[path = "connectwise/support.rs"]

@@ -4,7 +4,7 @@ use std::path::Path;
 
 use serde_json::json;
 
-use super::ActionError;
+use super::{ActionError, Duplicate};
 use crate::model::Applied;
 use crate::reconcile::Action;
 
@@ -27,6 +27,8 @@ impl AuditLog {
                 ("applied", json!({ "addition": applied.addition, "fingerprint": applied.fingerprint }))
             }
             Err(ActionError::Skipped) => ("skipped", json!(null)),
+            Err(ActionError::Interrupted) => ("not_started", json!(null)),
+            Err(e @ ActionError::Unchecked(_)) => ("skipped", json!(e.to_string())),
             Err(e) => ("failed", json!(e.to_string())),
         };
         let line = json!({
@@ -38,6 +40,25 @@ impl AuditLog {
             "agreement": action.agreement,
             "product": action.product,
             "write": action.write,
+            "result": detail,
+        });
+        writeln!(self.file, "{line}")
+    }
+
+    /// Appends one line for a duplicate the read-back found and cancelled (or failed to).
+    pub fn record_duplicate(&mut self, duplicate: &Duplicate) -> std::io::Result<()> {
+        let (status, detail) = match &duplicate.result {
+            Ok(()) => ("duplicate_cancelled", json!(null)),
+            Err(e) => ("duplicate_cancel_failed", json!(e)),
+        };
+        let line = json!({
+            "time": chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+            "status": status,
+            "kind": "cancel",
+            "agreement_id": duplicate.agreement,
+            "product_id": duplicate.product,
+            "kept": duplicate.kept,
+            "write": duplicate.write,
             "result": detail,
         });
         writeln!(self.file, "{line}")

@@ -3,7 +3,7 @@ use std::path::PathBuf;
 
 use super::plan::{PlanOptions, Prepared, prepare, render_plan};
 use super::{CliError, ExitStatus, Format, Printer};
-use crate::apply::{ActionError, AuditLog, SavedPlan};
+use crate::apply::{ActionError, AuditLog, Duplicate, Event, Interrupt, LockError, SavedPlan, WorkspaceLock};
 use crate::reconcile::{Action, ActionKind};
 
 /// Arguments of `cspctl apply`.
@@ -38,6 +38,20 @@ pub async fn run(args: &ApplyArgs, printer: &Printer) -> Result<ExitStatus, CliE
         options.date = Some(saved.date);
         options.target = saved.targets.clone();
     }
+    // One apply per workspace at a time on this machine; the read-back after the writes
+    // covers applies elsewhere. Taken before planning, so the plan reads what the other wrote.
+    let _lock = match WorkspaceLock::acquire(&options.workspace.dir) {
+        Ok(lock) => Some(lock),
+        Err(e @ LockError::Held { .. }) => {
+            return Err(
+                CliError::new(&e).hint("wait for it to finish, then run `cspctl plan` to see what is left")
+            );
+        }
+        Err(e) => {
+            printer.status(&format!("warning: {e}; applying without the workspace lock"));
+            None
+        }
+    };
     let Prepared { live, plan, .. } = prepare(&options, printer).await?;
     if let Some(saved) = &saved {
         let differences = saved.differences(&plan);
@@ -87,36 +101,114 @@ pub async fn run(args: &ApplyArgs, printer: &Printer) -> Result<ExitStatus, CliE
         }
         None => None,
     };
-    let outcomes = crate::apply::execute(&plan, live.psa.as_ref(), args.concurrency, |action, result| {
-        if let Some(log) = audit.as_mut()
-            && let Err(e) = log.record(action, result)
-        {
+    let interrupt = Interrupt::install(
+        "interrupted: no new write starts; writes in flight finish and are recorded (interrupt again to stop at once)",
+    )
+    .map_err(|e| CliError::msg(format!("cannot watch for interrupts: {e}")))?;
+    let run = crate::apply::run(&plan, live.psa.as_ref(), args.concurrency, interrupt.flag(), |event| {
+        let (written, line) = match event {
+            Event::Done(action, result) => {
+                (audit.as_mut().map(|log| log.record(action, result)), outcome_line(action, result))
+            }
+            Event::Duplicate(d) => (audit.as_mut().map(|log| log.record_duplicate(d)), duplicate_line(d)),
+        };
+        if let Some(Err(e)) = written {
             printer.status(&format!("warning: audit log not written: {e}"));
         }
         if !json {
-            printer.status(&outcome_line(action, result));
+            printer.status(&line);
         }
     })
     .await;
-    let failed = outcomes.iter().filter(|o| o.result.is_err()).count();
-    let applied = outcomes.len() - failed;
+    drop(interrupt);
+    let outcomes = &run.outcomes;
+    let applied = outcomes.iter().filter(|o| o.result.is_ok()).count();
+    let not_started = outcomes
+        .iter()
+        .filter(|o| {
+            matches!(
+                o.result,
+                Err(ActionError::Interrupted | ActionError::Skipped | ActionError::Unchecked(_))
+            )
+        })
+        .count();
+    let failed = outcomes.len() - applied - not_started;
     if json {
         let lines: Vec<serde_json::Value> = outcomes
             .iter()
             .map(|o| match &o.result {
                 Ok(a) => serde_json::json!({ "kind": o.action.kind, "client": o.action.client, "agreement": o.action.agreement, "product": o.action.product, "status": "applied", "addition": a.addition }),
-                Err(e) => serde_json::json!({ "kind": o.action.kind, "client": o.action.client, "agreement": o.action.agreement, "product": o.action.product, "status": if matches!(e, ActionError::Skipped) { "skipped" } else { "failed" }, "error": e.to_string() }),
+                Err(e) => serde_json::json!({ "kind": o.action.kind, "client": o.action.client, "agreement": o.action.agreement, "product": o.action.product, "status": status_word(e), "error": e.to_string() }),
             })
             .collect();
-        let report = serde_json::json!({ "plan": crate::render::json_value(&plan), "outcomes": lines });
+        let duplicates: Vec<serde_json::Value> = run
+            .duplicates
+            .iter()
+            .map(|d| serde_json::json!({ "agreement_id": d.agreement, "product_id": d.product, "kept": d.kept, "cancelled": d.cancelled, "status": if d.result.is_ok() { "cancelled" } else { "failed" }, "error": d.result.as_ref().err() }))
+            .collect();
+        let report = serde_json::json!({ "plan": crate::render::json_value(&plan), "outcomes": lines, "duplicates": duplicates });
         printer.out(&format!("{}\n", serde_json::to_string_pretty(&report).unwrap_or_default()));
     }
-    printer.status(&format!("Apply complete: {applied} applied, {failed} failed."));
-    if failed > 0 {
-        return Err(CliError::msg(format!("{failed} of {} action(s) were not applied", outcomes.len()))
-            .hint("run `cspctl plan` to see what is left; a new apply finishes it"));
+    if let Some(why) = &run.readback {
+        printer.status(&format!("warning: {why}"));
+    }
+    let mut summary = format!("Apply complete: {applied} applied, {failed} failed");
+    if not_started > 0 {
+        summary.push_str(&format!(", {not_started} not started"));
+    }
+    let cancelled = run.duplicates.iter().filter(|d| d.result.is_ok()).count();
+    if !run.duplicates.is_empty() {
+        summary.push_str(&format!("; {cancelled} of {} duplicate(s) cancelled", run.duplicates.len()));
+    }
+    printer.status(&format!("{summary}."));
+    if run.interrupted {
+        return Err(CliError::msg(format!(
+            "the apply was interrupted: {applied} applied, {failed} failed, {not_started} not started"
+        ))
+        .hint("run `cspctl plan` to see what is left; a new apply finishes it"));
+    }
+    if failed + not_started > 0 || cancelled < run.duplicates.len() {
+        let same_day = outcomes
+            .iter()
+            .filter(|o| matches!(&o.result, Err(ActionError::Failed(e)) if e.is_same_day()))
+            .count();
+        let mut error = CliError::msg(format!(
+            "{} of {} action(s) were not applied",
+            failed + not_started,
+            outcomes.len()
+        ));
+        if same_day > 0 {
+            error = error.hint(format!(
+                "{same_day} Autotask change(s) meet an adjustment already made today: applying again today will not make them; they can take effect from tomorrow"
+            ));
+        }
+        if same_day < failed + not_started || cancelled < run.duplicates.len() {
+            error = error.hint("run `cspctl plan` to see what is left; a new apply finishes it");
+        }
+        return Err(error);
     }
     Ok(ExitStatus::Success)
+}
+
+fn status_word(e: &ActionError) -> &'static str {
+    match e {
+        ActionError::Skipped | ActionError::Unchecked(_) => "skipped",
+        ActionError::Interrupted => "not_started",
+        _ => "failed",
+    }
+}
+
+fn duplicate_line(d: &Duplicate) -> String {
+    match &d.result {
+        Ok(()) => format!(
+            "  ok      cancelled addition {} on agreement {}: a duplicate of addition {} (made at the same time by another apply, or by a request that landed late)",
+            d.cancelled, d.agreement, d.kept
+        ),
+        Err(e) => format!(
+            "  FAILED  cancelling addition {} on agreement {}, a duplicate of addition {}: {e}",
+            d.cancelled, d.agreement, d.kept
+        ),
+    }
 }
 
 fn outcome_line(action: &Action, result: &Result<crate::model::Applied, ActionError>) -> String {
@@ -131,6 +223,7 @@ fn outcome_line(action: &Action, result: &Result<crate::model::Applied, ActionEr
             format!("  ok      {verb} {what} (addition {})", applied.addition)
         }
         Err(ActionError::Skipped) => format!("  skipped {what}: an earlier error stopped the apply"),
+        Err(ActionError::Interrupted) => format!("  not started {what}: the apply was interrupted"),
         Err(e) => format!("  FAILED  {what}: {e}"),
     }
 }

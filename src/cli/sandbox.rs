@@ -36,6 +36,9 @@ pub struct ServeArgs {
     /// Share of responses with truncated JSON (0..1).
     #[arg(long, default_value_t = 0.0)]
     rate_malformed: f64,
+    /// Share of creates that land late: held past a client timeout, then carried out (0..1).
+    #[arg(long, default_value_t = 0.0)]
+    rate_late: f64,
     /// Seed for the fault draws.
     #[arg(long, default_value_t = 0)]
     seed: u64,
@@ -53,8 +56,12 @@ pub async fn run(cmd: SandboxCommand, printer: &Printer) -> Result<ExitStatus, C
         rate_slow: args.rate_slow,
         slow_ms: 60_000,
         rate_malformed: args.rate_malformed,
+        rate_late: args.rate_late,
+        late_writes: 0,
+        late_ms: 60_000,
         seed: args.seed,
         draws: 0,
+        injected: 0,
     };
     let shared = SimShared::new(state, faults, SimCredentials::default());
     let sim = crate::sim::start(args.addr, shared).await.map_err(|e| CliError::new(&e))?;

@@ -44,6 +44,14 @@ pub enum LiveError {
         "addition {addition} changed since the plan read it (read {expected}, now {found}); run plan again"
     )]
     Stale { addition: PsaId, expected: Fingerprint, found: Fingerprint },
+    /// Autotask already holds a unit adjustment of this contract service dated `date` and
+    /// allows one per service per day: the change can only take effect from a later date.
+    #[error(
+        "contract service {addition} already has a unit adjustment dated {date}, and Autotask allows one per \
+         service per day, so this change cannot be made today; cspctl does not move the date. It can take \
+         effect from the next day: run apply on a later date, or change the units by hand in Autotask"
+    )]
+    SameDay { addition: PsaId, date: chrono::NaiveDate },
     /// A local source (sandbox state, export file) could not be read or written.
     #[error("{path}: {message}")]
     Source { path: String, message: String },
@@ -56,5 +64,11 @@ impl LiveError {
     /// Whether the failure is a refusal of one action rather than of the whole run.
     pub fn is_stale(&self) -> bool {
         matches!(self, LiveError::Stale { .. })
+    }
+
+    /// Whether the failure is Autotask's one-adjustment-per-day rule (applying again today
+    /// would meet it again).
+    pub fn is_same_day(&self) -> bool {
+        matches!(self, LiveError::SameDay { .. })
     }
 }

@@ -1,7 +1,7 @@
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-use super::{Fingerprint, PsaId};
+use super::{Addition, Fingerprint, PsaId};
 
 /// One change to the PSA, as the plan decided it and a provider carries it out.
 ///
@@ -69,6 +69,48 @@ pub enum Write {
         /// Last day of billing.
         cancelled_date: NaiveDate,
     },
+}
+
+impl Write {
+    /// The agreement (contract) the write changes.
+    pub fn agreement(&self) -> PsaId {
+        match self {
+            Write::Create { agreement, .. }
+            | Write::Update { agreement, .. }
+            | Write::Cancel { agreement, .. } => *agreement,
+        }
+    }
+
+    /// The product (service) the write bills.
+    pub fn product(&self) -> PsaId {
+        match self {
+            Write::Create { product, .. } | Write::Update { product, .. } | Write::Cancel { product, .. } => {
+                *product
+            }
+        }
+    }
+
+    /// The existing addition it changes (`None` for a create).
+    pub fn addition(&self) -> Option<PsaId> {
+        match self {
+            Write::Create { .. } => None,
+            Write::Update { addition, .. } | Write::Cancel { addition, .. } => Some(*addition),
+        }
+    }
+
+    /// What the write is checked against among `live` (the additions on its agreement): the
+    /// addition it changes, or for a create the pair's active addition, else its newest one
+    /// (an Autotask service cancelled to zero units is re-added by adjusting it).
+    pub fn current<'a>(&self, live: &'a [Addition]) -> Option<&'a Addition> {
+        match self.addition() {
+            Some(id) => live.iter().find(|a| a.id == id),
+            None => {
+                let (agreement, product) = (self.agreement(), self.product());
+                let pair = || live.iter().filter(move |a| a.agreement == agreement && a.product == product);
+                pair().find(|a| a.cancelled_date.is_none()).or_else(|| pair().max_by_key(|a| a.id))
+            }
+        }
+    }
 }
 
 /// What a provider reports after a write: the record and its new version.

@@ -31,11 +31,21 @@ pub struct Faults {
     pub slow_ms: u64,
     /// Share whose JSON body is cut in half after the work is done.
     pub rate_malformed: f64,
+    /// Share of creates (POSTs other than Autotask queries) that land late: held for
+    /// `late_ms`, then carried out even when the client gave up waiting (its timeout).
+    pub rate_late: f64,
+    /// The next this-many creates land late, whatever `rate_late` draws (deterministic tests).
+    pub late_writes: u64,
+    /// How long a late write is held before the server carries it out.
+    pub late_ms: u64,
     /// Seed of the generator; the same seed gives the same faults for the same requests.
     pub seed: u64,
     /// Internal: draws so far, so each request gets a fresh but repeatable draw.
     #[serde(skip)]
     pub draws: u64,
+    /// Faults injected so far (every kind but latency), for soak reports.
+    #[serde(skip)]
+    pub injected: u64,
 }
 
 impl Faults {
@@ -52,6 +62,14 @@ enum Injection {
     Unavailable(u16),
     Slow(u64),
     Malformed,
+    Late(u64),
+}
+
+/// Whether a request creates something (a POST that is not an Autotask query): the writes
+/// whose late landing can duplicate, so the ones the late fault holds.
+fn is_create(request: &Request) -> bool {
+    request.method() == axum::http::Method::POST
+        && !request.uri().path().to_ascii_lowercase().contains("/query")
 }
 
 /// Middleware: counts the request, then maybe delays, refuses or corrupts its response.
@@ -64,13 +82,21 @@ pub(super) async fn inject(State(shared): State<Arc<SimShared>>, request: Reques
     let key = format!("{} {}", request.method(), route);
     *shared.stats.lock().unwrap_or_else(|p| p.into_inner()).entry(key).or_default() += 1;
 
+    let write = is_create(&request);
     let (latency, injection) = {
         let mut f = shared.faults.lock().unwrap_or_else(|p| p.into_inner());
         let roll = f.draw();
         let which = f.draw();
+        let forced_late = write && f.late_writes > 0;
+        if forced_late {
+            f.late_writes -= 1;
+        }
         let mut edge = 0.0;
         let mut pick = || {
-            let bands = [f.rate_429, f.rate_5xx, f.rate_slow, f.rate_malformed];
+            if forced_late {
+                return 4;
+            }
+            let bands = [f.rate_429, f.rate_5xx, f.rate_slow, f.rate_malformed, f.rate_late];
             for (i, share) in bands.iter().enumerate() {
                 edge += share;
                 if roll < edge {
@@ -84,8 +110,12 @@ pub(super) async fn inject(State(shared): State<Arc<SimShared>>, request: Reques
             1 => Injection::Unavailable([502, 503, 504][(which * 3.0) as usize % 3]),
             2 => Injection::Slow(f.slow_ms),
             3 => Injection::Malformed,
+            4 if write => Injection::Late(f.late_ms),
             _ => Injection::None,
         };
+        if !matches!(injection, Injection::None) {
+            f.injected += 1;
+        }
         (f.latency_ms, injection)
     };
     let recording = shared.journal.lock().unwrap_or_else(|p| p.into_inner()).is_some();
@@ -152,6 +182,14 @@ async fn respond(latency: u64, injection: Injection, request: Request, next: Nex
         Injection::Slow(ms) => {
             tokio::time::sleep(Duration::from_millis(ms)).await;
             next.run(request).await
+        }
+        // The work runs in its own task, so it completes even when the client has hung up.
+        Injection::Late(ms) => {
+            let work = tokio::spawn(async move {
+                tokio::time::sleep(Duration::from_millis(ms)).await;
+                next.run(request).await
+            });
+            work.await.unwrap_or_else(|_| StatusCode::INTERNAL_SERVER_ERROR.into_response())
         }
         Injection::Malformed => {
             let response = next.run(request).await;

@@ -145,6 +145,11 @@ impl SimShared {
         *self.calendar.lock().unwrap_or_else(|p| p.into_inner()) = calendar;
     }
 
+    /// Faults injected so far (429, 5xx, slow, malformed, late), for soak reports.
+    pub fn faults_injected(&self) -> u64 {
+        self.faults.lock().unwrap_or_else(|p| p.into_inner()).injected
+    }
+
     /// Replaces the fault settings.
     pub fn set_faults(&self, faults: Faults) {
         *self.faults.lock().unwrap_or_else(|p| p.into_inner()) = faults;

@@ -174,12 +174,9 @@ async fn stale_plans_and_same_day_repeats_are_refused() {
     let fresh = addition(&snap(&client, &scope).await, before.id);
     let err = client.apply(&update(fresh.fingerprint.clone(), 7)).await.expect_err("duplicate date");
     let text = err.to_string();
-    assert!(
-        text.contains("POST /ATServicesRest/V1.0/ContractServiceAdjustments failed with HTTP 500"),
-        "{text}"
-    );
-    assert!(text.contains("Attempt to insert duplicate data into contract_service_period"), "{text}");
+    assert!(err.is_same_day(), "{err:?}");
     assert!(text.contains("one per service per day") && text.contains("does not move the date"), "{text}");
+    assert!(text.contains("from the next day") && !text.contains("apply again"), "{text}");
     assert_eq!(units_on(&sim.shared, before.id, today()), Some(before.quantity as i64 + 1));
 
     // Tomorrow is allowed; outside the contract window is not.

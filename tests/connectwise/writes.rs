@@ -78,7 +78,9 @@ async fn updates_with_a_json_patch_and_bumps_the_version() {
     assert_ne!(row.fingerprint, Fingerprint(SEEDED.into()));
     assert_eq!(applied.fingerprint, row.fingerprint);
     assert_eq!(requests(&sim, "PATCH"), 1);
-    assert_eq!(requests(&sim, "GET /v2026_4/apis/3.0/finance/agreements/{id}/additions/{additionId}"), 1);
+    // The stale check reads the agreement's additions (apply reads them in bulk), never one.
+    assert_eq!(requests(&sim, "GET /v2026_4/apis/3.0/finance/agreements/{id}/additions/{additionId}"), 0);
+    assert_eq!(requests(&sim, "GET /v2026_4/apis/3.0/finance/agreements/{id}/additions"), 1);
 
     // A second update with the new version goes through; with the old one it is stale.
     cw.apply(&update(2, 1, &applied.fingerprint.0, 41)).await.expect("second update");
@@ -146,11 +148,10 @@ async fn vendor_errors_name_the_request_and_the_field() {
         "{text}"
     );
 
+    // An addition the read before writing does not find is refused as stale, unsent.
     let gone = cw.apply(&update(777, 1, SEEDED, 1)).await.expect_err("unknown addition");
-    assert!(
-        gone.to_string().contains("GET /finance/agreements/1/additions/777 failed with HTTP 404"),
-        "{gone}"
-    );
+    assert!(gone.is_stale() && gone.to_string().contains("no longer on the agreement"), "{gone}");
+    assert_eq!(requests(&sim, "PATCH"), 0);
 }
 
 #[tokio::test]

@@ -30,7 +30,7 @@ pub use credentials::{
 
 use super::http::RetryPolicy;
 use super::{LiveError, Psa};
-use crate::model::{Applied, Calendar, PsaScope, PsaSnapshot, Write};
+use crate::model::{Addition, Applied, Calendar, PsaId, PsaScope, PsaSnapshot, Write};
 
 /// How to reach Autotask and how hard to push it.
 #[derive(Debug, Clone)]
@@ -105,8 +105,15 @@ impl Psa for Autotask {
         snapshot::read(&self.api, scope, self.today()).await
     }
 
-    async fn apply(&self, write: &Write) -> Result<Applied, LiveError> {
+    async fn additions(&self, agreements: &[PsaId]) -> Result<Vec<Addition>, LiveError> {
+        let mut ids = agreements.to_vec();
+        ids.sort_unstable();
+        ids.dedup();
+        snapshot::additions(&self.api, &ids, self.today()).await
+    }
+
+    async fn write(&self, write: &Write, current: Option<&Addition>) -> Result<Applied, LiveError> {
         self.api.expect_requests(0).await?;
-        writes::apply(&self.api, write, self.today()).await
+        writes::apply(&self.api, write, current, self.today()).await
     }
 }

@@ -1,23 +1,24 @@
 //! Writes. Units only change through create-only ContractServiceAdjustments, which cannot be
-//! read back, so every adjustment is computed from units read just before it, and after an
-//! unclear outcome (timeout, 5xx, unreadable answer) the units are read again and only the
-//! remaining change is sent: an adjustment is never re-sent blindly.
+//! read back, so every adjustment is computed from the units apply's bulk read found just
+//! before writing, and after an unclear outcome (timeout, 5xx, unreadable answer) the units
+//! are read again and only the remaining change is sent: an adjustment is never re-sent
+//! blindly. No write reads back on its own: apply's one bulk read after writing does.
 //!
 //! Autotask refuses a second adjustment of one contract service on one date ("Attempt to
-//! insert duplicate data into contract_service_period"). One plan makes at most one write per
-//! contract service, so this only happens when a second apply on the same day changes units
-//! again; cspctl then refuses that write with a message saying so, and never moves the date.
+//! insert duplicate data into contract_service_period"). That rule is what keeps a late or
+//! concurrent adjustment from counting twice: when it refuses cspctl's, cspctl reads the units
+//! and reports the write done when they are already right (an earlier attempt or another
+//! apply landed), else [`LiveError::SameDay`]; it never moves the date.
 
 use chrono::NaiveDate;
 use reqwest::Method;
 use serde_json::{Map, Value, json};
 
 use super::api::{Api, unclear};
-use super::snapshot::{addition, fingerprint};
 use super::wire::{self, ContractServiceRow, UnitRow, leaf, query};
 use crate::live::LiveError;
 use crate::live::http::Idempotency;
-use crate::model::{Applied, Fingerprint, PsaId, Write};
+use crate::model::{Addition, Applied, Fingerprint, PsaId, Write};
 
 /// How many times an unclear write is re-checked and completed before giving up.
 const UNCLEAR_ATTEMPTS: u32 = 4;
@@ -49,17 +50,8 @@ async fn unit_rows(api: &Api, contract_service: PsaId) -> Result<Vec<UnitRow>, L
         .collect()
 }
 
-/// The contract service `id` on `contract`, as it is now.
-async fn service_by_id(api: &Api, contract: PsaId, id: PsaId) -> Result<ContractServiceRow, LiveError> {
-    services_where(api, vec![leaf("eq", "id", json!(id))])
-        .await?
-        .into_iter()
-        .find(|s| s.contract_id == contract)
-        .ok_or_else(|| LiveError::Vendor {
-            request: crate::live::RequestLabel::new("POST", "/ContractServices/query"),
-            status: 404,
-            message: format!("contract service {id} is not on contract {contract} any more; run plan again"),
-        })
+async fn units_on(api: &Api, contract_service: PsaId, date: NaiveDate) -> Result<i64, LiveError> {
+    Ok(wire::units_on(&unit_rows(api, contract_service).await?, date))
 }
 
 async fn service_on(
@@ -71,7 +63,10 @@ async fn service_on(
     Ok(services_where(api, filter).await?.into_iter().min_by_key(|s| s.id))
 }
 
-/// Adds `service` to `contract` (no units yet); re-reads after an unclear outcome.
+/// Adds `service` to `contract` (no units yet) and returns the contract service id, and
+/// whether this call is known to have made it (so it holds no units yet). After an
+/// unclear outcome or a refusal it looks for the service before sending again: an earlier
+/// attempt that landed late, or another apply at the same moment, may have added it.
 async fn add_service(
     api: &Api,
     contract: PsaId,
@@ -79,7 +74,7 @@ async fn add_service(
     description: Option<&str>,
     price: Option<f64>,
     cost: Option<f64>,
-) -> Result<ContractServiceRow, LiveError> {
+) -> Result<(PsaId, bool), LiveError> {
     let mut body = Map::new();
     body.insert("contractID".into(), json!(contract));
     body.insert("serviceID".into(), json!(service));
@@ -98,58 +93,54 @@ async fn add_service(
     let mut attempt = 0;
     loop {
         attempt += 1;
-        match api.call("ContractServices", Method::POST, url.clone(), Some(&body), Idempotency::Once).await {
-            Ok(_) => {}
-            Err(e) if unclear(&e) && attempt < UNCLEAR_ATTEMPTS => {
-                tracing::debug!(error = %e, "adding the service had an unclear outcome; reading back");
-            }
-            Err(e) => return Err(e),
-        }
+        let error = match api
+            .call("ContractServices", Method::POST, url.clone(), Some(&body), Idempotency::Once)
+            .await
+        {
+            Ok(answer) => match answer.get("itemId").and_then(Value::as_i64) {
+                Some(id) => return Ok((id, true)),
+                None => None,
+            },
+            Err(e) => Some(e),
+        };
         if let Some(found) = service_on(api, contract, service).await? {
-            return Ok(found);
+            return Ok((found.id, false));
         }
-        if attempt >= UNCLEAR_ATTEMPTS {
-            return Err(LiveError::Vendor {
-                request: crate::live::RequestLabel::new("POST", url.path()),
-                status: 200,
-                message: format!(
-                    "Autotask accepted service {service} on contract {contract} but does not list it"
-                ),
-            });
-        }
-    }
-}
-
-fn duplicate_date(e: LiveError, service: PsaId, date: NaiveDate) -> LiveError {
-    match e {
-        LiveError::Vendor { request, status, message } if message.contains("contract_service_period") => {
-            LiveError::Vendor {
-                request,
-                status,
-                message: format!(
-                    "{message}. Contract service {service} already has a unit adjustment dated {date}, and \
-                     Autotask allows one per service per day; cspctl does not move the date. Apply again \
-                     tomorrow, or change the units by hand in Autotask"
-                ),
+        match error {
+            Some(e) if unclear(&e) && attempt < UNCLEAR_ATTEMPTS => {
+                tracing::debug!(error = %e, "adding the service had an unclear outcome and it is not there; sending again");
+            }
+            Some(e) => return Err(e),
+            None => {
+                return Err(LiveError::Vendor {
+                    request: crate::live::RequestLabel::new("POST", url.path()),
+                    status: 200,
+                    message: format!(
+                        "Autotask accepted service {service} on contract {contract} but does not list it"
+                    ),
+                });
             }
         }
-        other => other,
     }
 }
 
-/// Brings units on `date` to `target` with one adjustment (none when they already match).
+fn same_day(e: &LiveError) -> bool {
+    matches!(e, LiveError::Vendor { message, .. } if message.contains("contract_service_period"))
+}
+
+/// Brings units on `date` from `units` to `target` with one adjustment (none when they match).
 async fn adjust_to(
     api: &Api,
     service: &ContractServiceRow,
     target: i64,
     date: NaiveDate,
-    mut rows: Vec<UnitRow>,
+    mut units: i64,
 ) -> Result<(), LiveError> {
     let url = api.url("ContractServiceAdjustments").await?;
     let mut attempt = 0;
     loop {
         attempt += 1;
-        let change = target - wire::units_on(&rows, date);
+        let change = target - units;
         if change == 0 {
             return Ok(());
         }
@@ -167,9 +158,16 @@ async fn adjust_to(
             Ok(_) => return Ok(()),
             Err(e) if unclear(&e) && attempt < UNCLEAR_ATTEMPTS => {
                 tracing::debug!(error = %e, "adjustment had an unclear outcome; reading units back");
-                rows = unit_rows(api, service.id).await?;
+                units = units_on(api, service.id, date).await?;
             }
-            Err(e) => return Err(duplicate_date(e, service.id, date)),
+            Err(e) if same_day(&e) => {
+                // Refused as a second adjustment that day: fine if the units are already right.
+                if units_on(api, service.id, date).await? == target {
+                    return Ok(());
+                }
+                return Err(LiveError::SameDay { addition: service.id, date });
+            }
+            Err(e) => return Err(e),
         }
     }
 }
@@ -197,29 +195,65 @@ async fn patch(
     Ok(())
 }
 
-/// The service and its units as they are now, with the version the plan compares.
-async fn current(
+/// The contract service as apply's bulk read found it.
+fn row(current: &Addition) -> ContractServiceRow {
+    ContractServiceRow {
+        id: current.id,
+        contract_id: current.agreement,
+        service_id: current.product,
+        unit_price: current.unit_price,
+        unit_cost: current.unit_cost,
+        adjusted_price: current.unit_price,
+        invoice_description: current.description.clone(),
+    }
+}
+
+/// Units in force on `date`: the bulk read's when `date` is the day it read for.
+async fn units_from(
     api: &Api,
-    contract: PsaId,
-    id: PsaId,
+    current: &Addition,
+    date: NaiveDate,
     today: NaiveDate,
-) -> Result<(ContractServiceRow, Vec<UnitRow>, Fingerprint), LiveError> {
-    let (service, rows) = futures::try_join!(service_by_id(api, contract, id), unit_rows(api, id))?;
-    let version = fingerprint(&service, wire::row_on(&rows, today));
-    Ok((service, rows, version))
+) -> Result<i64, LiveError> {
+    if date == today { Ok(current.quantity.round() as i64) } else { units_on(api, current.id, date).await }
 }
 
-async fn applied(api: &Api, contract: PsaId, id: PsaId, today: NaiveDate) -> Result<Applied, LiveError> {
-    let (service, rows, _) = current(api, contract, id, today).await?;
-    Ok(Applied { addition: id, fingerprint: addition(&service, &rows, today).fingerprint })
-}
-
-fn stale(addition: PsaId, expected: &Fingerprint, found: Fingerprint) -> LiveError {
+fn stale(addition: PsaId, expected: &Fingerprint, current: Option<&Addition>) -> LiveError {
+    let found = current
+        .map(|a| a.fingerprint.clone())
+        .unwrap_or_else(|| Fingerprint("(no longer on the contract)".into()));
     LiveError::Stale { addition, expected: expected.clone(), found }
 }
 
-/// Carries out one write.
-pub async fn apply(api: &Api, write: &Write, today: NaiveDate) -> Result<Applied, LiveError> {
+/// The service was added but its units were not set: say so, so the audit line records a
+/// half-done create (a new plan sees a zero-unit service and finishes it).
+fn half_done(e: LiveError, service: PsaId, contract: PsaId) -> LiveError {
+    let note = format!(
+        "contract service {service} was added to contract {contract} with 0 units, but setting its units failed; \
+         a new plan finishes it"
+    );
+    match e {
+        LiveError::Vendor { request, status, message } => {
+            LiveError::Vendor { request, status, message: format!("{message}; {note}") }
+        }
+        LiveError::Transport { request, message } => {
+            LiveError::Transport { request, message: format!("{message}; {note}") }
+        }
+        LiveError::Malformed { request, detail } => {
+            LiveError::Malformed { request, detail: format!("{detail}; {note}") }
+        }
+        other => other,
+    }
+}
+
+/// Carries out one write against `current`, the service as apply's read before writing
+/// found it. The new version is left to apply's read-back (an adjustment's answer has none).
+pub async fn apply(
+    api: &Api,
+    write: &Write,
+    current: Option<&Addition>,
+    today: NaiveDate,
+) -> Result<Applied, LiveError> {
     match write {
         Write::Create {
             agreement,
@@ -230,10 +264,10 @@ pub async fn apply(api: &Api, write: &Write, today: NaiveDate) -> Result<Applied
             unit_cost,
             effective_date,
         } => {
-            let existing = service_on(api, *agreement, *product).await?;
-            let (service, rows) = match existing {
+            let target = i64::from(*quantity);
+            match current {
                 None => {
-                    let s = add_service(
+                    let (id, made) = add_service(
                         api,
                         *agreement,
                         *product,
@@ -242,55 +276,55 @@ pub async fn apply(api: &Api, write: &Write, today: NaiveDate) -> Result<Applied
                         *unit_cost,
                     )
                     .await?;
-                    let rows = unit_rows(api, s.id).await?;
-                    (s, rows)
+                    let service = ContractServiceRow {
+                        id,
+                        contract_id: *agreement,
+                        service_id: *product,
+                        unit_price: *unit_price,
+                        unit_cost: *unit_cost,
+                        adjusted_price: *unit_price,
+                        invoice_description: description.clone(),
+                    };
+                    // A new service may already hold units when another apply added it first.
+                    let units = if made { 0 } else { units_on(api, id, *effective_date).await? };
+                    adjust_to(api, &service, target, *effective_date, units)
+                        .await
+                        .map_err(|e| half_done(e, id, *agreement))?;
+                    Ok(Applied { addition: id, fingerprint: Fingerprint::default() })
                 }
                 Some(s) => {
                     // Already there: history cancelled to zero (re-added by adjusting it), or
                     // an earlier apply that stopped half-way. Anything else moved under the plan.
-                    let rows = unit_rows(api, s.id).await?;
-                    let units = wire::units_on(&rows, today);
-                    if units != 0 && units != i64::from(*quantity) {
-                        return Err(stale(
-                            s.id,
-                            &Fingerprint::default(),
-                            fingerprint(&s, wire::row_on(&rows, today)),
-                        ));
+                    let units = units_from(api, s, *effective_date, today).await?;
+                    if units != 0 && units != target {
+                        return Err(stale(s.id, &Fingerprint::default(), Some(s)));
                     }
-                    patch(api, &s, description.as_deref(), *unit_price).await?;
-                    (s, rows)
+                    let service = row(s);
+                    patch(api, &service, description.as_deref(), *unit_price).await?;
+                    adjust_to(api, &service, target, *effective_date, units).await?;
+                    Ok(Applied { addition: s.id, fingerprint: Fingerprint::default() })
                 }
-            };
-            adjust_to(api, &service, i64::from(*quantity), *effective_date, rows).await?;
-            applied(api, *agreement, service.id, today).await
-        }
-        Write::Update {
-            addition,
-            agreement,
-            expected,
-            quantity,
-            description,
-            unit_price,
-            effective_date,
-            ..
-        } => {
-            let (service, rows, version) = current(api, *agreement, *addition, today).await?;
-            if &version != expected {
-                return Err(stale(*addition, expected, version));
             }
+        }
+        Write::Update { addition, expected, quantity, description, unit_price, effective_date, .. } => {
+            let Some(s) = current.filter(|s| &s.fingerprint == expected) else {
+                return Err(stale(*addition, expected, current));
+            };
+            let service = row(s);
             patch(api, &service, description.as_deref(), *unit_price).await?;
             if let Some(q) = quantity {
-                adjust_to(api, &service, i64::from(*q), *effective_date, rows).await?;
+                let units = units_from(api, s, *effective_date, today).await?;
+                adjust_to(api, &service, i64::from(*q), *effective_date, units).await?;
             }
-            applied(api, *agreement, *addition, today).await
+            Ok(Applied { addition: *addition, fingerprint: Fingerprint::default() })
         }
-        Write::Cancel { addition, agreement, expected, cancelled_date, .. } => {
-            let (service, rows, version) = current(api, *agreement, *addition, today).await?;
-            if &version != expected {
-                return Err(stale(*addition, expected, version));
-            }
-            adjust_to(api, &service, 0, *cancelled_date, rows).await?;
-            applied(api, *agreement, *addition, today).await
+        Write::Cancel { addition, expected, cancelled_date, .. } => {
+            let Some(s) = current.filter(|s| &s.fingerprint == expected) else {
+                return Err(stale(*addition, expected, current));
+            };
+            let units = units_from(api, s, *cancelled_date, today).await?;
+            adjust_to(api, &row(s), 0, *cancelled_date, units).await?;
+            Ok(Applied { addition: *addition, fingerprint: Fingerprint::default() })
         }
     }
 }

@@ -11,9 +11,11 @@ mod snapshot;
 mod wire;
 mod write;
 
-use std::time::Duration;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
+use futures::{StreamExt, TryStreamExt, stream};
 use tokio::sync::OnceCell;
 
 pub use credentials::{CLIENT_ID_VAR, ConnectWiseCredentials, PRIVATE_KEY_VAR, PUBLIC_KEY_VAR};
@@ -21,7 +23,7 @@ pub use credentials::{CLIENT_ID_VAR, ConnectWiseCredentials, PRIVATE_KEY_VAR, PU
 use super::http::{self, RetryPolicy};
 use super::{LiveError, Psa};
 use crate::config::ConnectWiseSettings;
-use crate::model::{Applied, Calendar, PsaScope, PsaSnapshot, Write};
+use crate::model::{Addition, Applied, Calendar, PsaId, PsaScope, PsaSnapshot, Write};
 
 /// The API model version cspctl is written against (sent in `Accept`).
 pub const DEFAULT_API_VERSION: &str = "2026.4";
@@ -52,6 +54,10 @@ pub struct ConnectWise {
     forward_only: bool,
     /// Reads ConnectWise's date-times as tenant days and writes days as tenant midnights.
     calendar: Calendar,
+    /// Per-request timeout, also how long a request whose answer was lost may still land.
+    timeout: Duration,
+    /// When the last write answer was lost (timeout, 5xx): the read-back waits for it to land.
+    lost: Mutex<Option<Instant>>,
 }
 
 impl ConnectWise {
@@ -81,12 +87,15 @@ impl ConnectWise {
             retry: RetryPolicy::default(),
             forward_only: false,
             calendar: Calendar::default(),
+            timeout: DEFAULT_TIMEOUT,
+            lost: Mutex::new(None),
         })
     }
 
     /// Uses a different per-request timeout (tests use short ones).
     pub fn with_timeout(mut self, timeout: Duration) -> Result<Self, LiveError> {
         self.http = http::client(timeout)?;
+        self.timeout = timeout;
         Ok(self)
     }
 
@@ -119,7 +128,41 @@ impl Psa for ConnectWise {
         snapshot::read(self, scope).await
     }
 
-    async fn apply(&self, write: &Write) -> Result<Applied, LiveError> {
-        write::apply(self, write).await
+    async fn additions(&self, agreements: &[PsaId]) -> Result<Vec<Addition>, LiveError> {
+        let mut ids = agreements.to_vec();
+        ids.sort_unstable();
+        ids.dedup();
+        stream::iter(ids)
+            .map(|id| self.additions_of(id))
+            .buffer_unordered(self.concurrency)
+            .try_concat()
+            .await
+    }
+
+    fn bulk_additions(&self) -> bool {
+        false
+    }
+
+    async fn write(&self, write: &Write, current: Option<&Addition>) -> Result<Applied, LiveError> {
+        write::apply(self, write, current).await
+    }
+
+    async fn settle(&self) {
+        let lost = *self.lost.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(at) = lost {
+            let until = at + self.timeout;
+            tracing::debug!(
+                "a write answer was lost; waiting up to {:?} for it to land before reading back",
+                self.timeout
+            );
+            tokio::time::sleep_until(until.into()).await;
+        }
+    }
+}
+
+impl ConnectWise {
+    /// Notes that a write's answer was lost, so [`Psa::settle`] waits for it.
+    fn lost_answer(&self) {
+        *self.lost.lock().unwrap_or_else(|p| p.into_inner()) = Some(Instant::now());
     }
 }

@@ -1,5 +1,6 @@
-//! Writes: creates that re-read the agreement before ever sending a second POST, and updates
-//! and cancels as JSON-patch after checking `_info.lastUpdated` against the plan's.
+//! Writes: creates that re-read the pair before ever sending a second POST, and updates and
+//! cancels as JSON-patch once `_info.lastUpdated`, as apply's read before writing found it,
+//! matches the plan's. Every answer carries the addition, so no write reads back on its own.
 
 use serde_json::{Map, Value, json};
 
@@ -8,10 +9,37 @@ use super::request::check;
 use super::wire::CwAddition;
 use crate::live::http::{Idempotency, sleep_backoff};
 use crate::live::{LiveError, RequestLabel};
-use crate::model::{Applied, Fingerprint, PsaId, Write};
+use crate::model::{Addition, Applied, Fingerprint, PsaId, Write};
 
-/// Carries out one write.
-pub(super) async fn apply(cw: &ConnectWise, write: &Write) -> Result<Applied, LiveError> {
+/// Refuses a write whose record moved since the plan (or, for a create, whose pair gained a
+/// live addition since the plan saw none).
+fn check_current(write: &Write, current: Option<&Addition>) -> Result<(), LiveError> {
+    let gone = || Fingerprint("(no longer on the agreement)".into());
+    match (write, current) {
+        (Write::Create { .. }, Some(a)) if a.cancelled_date.is_none() => Err(LiveError::Stale {
+            addition: a.id,
+            expected: Fingerprint::default(),
+            found: a.fingerprint.clone(),
+        }),
+        (Write::Create { .. }, _) => Ok(()),
+        (Write::Update { addition, expected, .. } | Write::Cancel { addition, expected, .. }, found) => {
+            let found = found.map(|a| a.fingerprint.clone()).unwrap_or_else(gone);
+            if &found == expected {
+                Ok(())
+            } else {
+                Err(LiveError::Stale { addition: *addition, expected: expected.clone(), found })
+            }
+        }
+    }
+}
+
+/// Carries out one write checked against `current`.
+pub(super) async fn apply(
+    cw: &ConnectWise,
+    write: &Write,
+    current: Option<&Addition>,
+) -> Result<Applied, LiveError> {
+    check_current(write, current)?;
     match write {
         Write::Create {
             agreement,
@@ -38,7 +66,7 @@ pub(super) async fn apply(cw: &ConnectWise, write: &Write) -> Result<Applied, Li
             }
             cw.create(*agreement, *product, &Value::Object(body)).await
         }
-        Write::Update { addition, agreement, expected, quantity, description, unit_price, .. } => {
+        Write::Update { addition, agreement, quantity, description, unit_price, .. } => {
             let mut ops = Vec::new();
             if let Some(q) = quantity {
                 ops.push(json!({ "op": "replace", "path": "quantity", "value": q }));
@@ -49,13 +77,13 @@ pub(super) async fn apply(cw: &ConnectWise, write: &Write) -> Result<Applied, Li
             if let Some(p) = unit_price {
                 ops.push(json!({ "op": "replace", "path": "unitPrice", "value": p }));
             }
-            cw.patch(*agreement, *addition, expected, ops).await
+            cw.patch(*agreement, *addition, current, ops).await
         }
-        Write::Cancel { addition, agreement, expected, cancelled_date, .. } => {
+        Write::Cancel { addition, agreement, cancelled_date, .. } => {
             let ops = vec![
                 json!({ "op": "replace", "path": "cancelledDate", "value": cw.calendar.wire(*cancelled_date) }),
             ];
-            cw.patch(*agreement, *addition, expected, ops).await
+            cw.patch(*agreement, *addition, current, ops).await
         }
     }
 }
@@ -95,6 +123,7 @@ impl ConnectWise {
                 Err(e) => e,
             };
             tracing::debug!(request = %label, error = %unclear, attempt, "create outcome unclear; re-reading");
+            self.lost_answer();
             match self.find_live(agreement, product).await {
                 Ok(Some(found)) => return Ok(found),
                 Ok(None) => {}
@@ -125,23 +154,19 @@ impl ConnectWise {
             .map(|a| Applied { addition: a.id, fingerprint: a.fingerprint() }))
     }
 
-    /// Reads the addition, refuses when `_info.lastUpdated` moved since the plan, then PATCHes.
+    /// PATCHes an addition apply's read before writing found at the plan's version.
     async fn patch(
         &self,
         agreement: PsaId,
         addition: PsaId,
-        expected: &Fingerprint,
+        current: Option<&Addition>,
         ops: Vec<Value>,
     ) -> Result<Applied, LiveError> {
-        let path = format!("/finance/agreements/{agreement}/additions/{addition}");
-        let current: CwAddition = self.read_json(&path).await?;
-        let found = current.fingerprint();
-        if &found != expected {
-            return Err(LiveError::Stale { addition, expected: expected.clone(), found });
-        }
         if ops.is_empty() {
-            return Ok(Applied { addition, fingerprint: found });
+            let fingerprint = current.map(|a| a.fingerprint.clone()).unwrap_or_default();
+            return Ok(Applied { addition, fingerprint });
         }
+        let path = format!("/finance/agreements/{agreement}/additions/{addition}");
         let patch = RequestLabel::new("PATCH", &path);
         let reply = self.call("PATCH", &path, Some(&Value::Array(ops)), Idempotency::Retry).await?;
         match applied(&patch, &reply) {

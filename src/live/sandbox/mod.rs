@@ -13,7 +13,7 @@ pub use state::SandboxState;
 pub(crate) use state::next_stamp;
 
 use super::{Distributor, LiveError, Psa};
-use crate::model::{Applied, DistributorSnapshot, PsaScope, PsaSnapshot, Write};
+use crate::model::{Addition, Applied, DistributorSnapshot, PsaId, PsaScope, PsaSnapshot, Write};
 
 /// A sandbox state file opened for plan or apply. Every write is saved at once, atomically,
 /// so an interrupted apply leaves a state that a new plan reads and finishes.
@@ -51,7 +51,13 @@ impl Psa for Sandbox {
         Ok(self.state.lock().await.psa.clone())
     }
 
-    async fn apply(&self, write: &Write) -> Result<Applied, LiveError> {
+    async fn additions(&self, agreements: &[PsaId]) -> Result<Vec<Addition>, LiveError> {
+        let state = self.state.lock().await;
+        Ok(state.psa.additions.iter().filter(|a| agreements.contains(&a.agreement)).cloned().collect())
+    }
+
+    /// The sandbox checks against its own state, where the write is made under one lock.
+    async fn write(&self, write: &Write, _current: Option<&Addition>) -> Result<Applied, LiveError> {
         let mut state = self.state.lock().await;
         let mut next = state.clone();
         let applied = next.psa.apply(write, chrono::Utc::now())?;
