@@ -1,3 +1,4 @@
+use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use super::StockCode;
@@ -44,6 +45,15 @@ pub struct Licence {
     /// Per-unit recommended retail price per term, where the source reports it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unit_rrp: Option<f64>,
+    /// Last day (inclusive) of the current commitment term; the subscription renews the day
+    /// after. Until then Dicker Data bills the seats held (NCE allows no reduction after the
+    /// first 7 days). Export: REVALUATION PERIOD; API: ExpiryDate.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub term_end: Option<NaiveDate>,
+    /// The next date Dicker Data invoices this line, where the source reports it (API:
+    /// NextBillingDate; the export has no such column).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_billing: Option<NaiveDate>,
 }
 
 /// Everything the distributor holds, read in one go: the input of a plan.

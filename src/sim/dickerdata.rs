@@ -284,10 +284,10 @@ async fn get_subscription_details(
                     ),
                     billing_frequency: Some(Scalar::Text(l.stock_code.billing.to_string())),
                     last_billing_date: None,
-                    next_billing_date: None,
+                    next_billing_date: l.next_billing.map(|d| format!("{d}T00:00:00")),
                     confirmed_quantity: Some(quantity),
                     serials: None,
-                    expiry_date: None,
+                    expiry_date: l.term_end.map(|d| format!("{d}T00:00:00")),
                     stock_description: Some(l.description.clone()),
                 }
             })

@@ -36,6 +36,8 @@ fn state(customers: usize) -> SandboxState {
                 status: if (c + i) % 10 == 9 { LicenceStatus::Inactive } else { LicenceStatus::Active },
                 unit_price: Some(*price),
                 unit_rrp: Some(*rrp),
+                term_end: None,
+                next_billing: None,
             });
         }
     }

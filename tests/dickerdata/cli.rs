@@ -77,6 +77,8 @@ async fn the_api_and_the_export_give_the_same_plan() {
         status: LicenceStatus::Active,
         unit_price: None,
         unit_rrp: None,
+        term_end: None,
+        next_billing: None,
     });
     let state = SandboxState { dicker_data, psa: Default::default() };
     let credentials = SimCredentials { dicker_data: [ACCOUNT.into(), TOKEN.into()], ..Default::default() };

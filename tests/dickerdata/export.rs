@@ -1,5 +1,6 @@
 use std::path::{Path, PathBuf};
 
+use chrono::NaiveDate;
 use cspctl::live::dickerdata::{DickerDataExport, ExportError, read_export};
 use cspctl::live::{Distributor, LiveError};
 use cspctl::model::{LicenceStatus, StockCode};
@@ -65,6 +66,8 @@ fn reads_the_portal_layout_by_the_documented_rules() {
     assert_eq!(first.status, LicenceStatus::Active);
     assert_eq!(first.unit_price, Some(338.31));
     assert_eq!(first.unit_rrp, Some(414.60));
+    assert_eq!(first.term_end, NaiveDate::from_ymd_opt(2025, 8, 30), "REVALUATION PERIOD ends the term");
+    assert_eq!(first.next_billing, None, "the export has no billing date");
 
     assert_eq!(snap.licences[1].stock_code, first.stock_code, "two subscriptions of one code stay two rows");
     assert_eq!(snap.licences[1].quantity, 5);

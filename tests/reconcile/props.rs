@@ -142,6 +142,8 @@ fn world() -> impl Strategy<Value = World> {
                         status: if active { LicenceStatus::Active } else { LicenceStatus::Inactive },
                         unit_price: None,
                         unit_rrp: None,
+                        term_end: None,
+                        next_billing: None,
                     })
                     .collect(),
             };

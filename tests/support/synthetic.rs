@@ -83,6 +83,8 @@ pub fn synthetic(clients: usize, products: usize) -> (Workspace, DistributorSnap
                 status: LicenceStatus::Active,
                 unit_price: None,
                 unit_rrp: None,
+                term_end: None,
+                next_billing: None,
             });
             let drift = if (c + p) % 3 == 0 { 1.0 } else { 0.0 };
             psa.additions.push(Addition {

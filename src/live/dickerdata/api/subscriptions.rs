@@ -189,9 +189,9 @@ fn subscription(builder: &mut rules::SnapshotBuilder, r: &SubscriptionRecord) ->
     let date = |value: &Option<String>, field: &str| {
         text(value).map(|d| date(&d).map_err(|e| format!("{}: {field} {e}", which()))).transpose()
     };
-    // Checked so an answer in an unknown date format is refused with its value, not misread.
-    let _next_billing = date(&r.next_billing_date, "NextBillingDate")?;
-    let _expiry = date(&r.expiry_date, "ExpiryDate")?;
+    // An answer in an unknown date format is refused with its value, not misread.
+    let next_billing = date(&r.next_billing_date, "NextBillingDate")?;
+    let term_end = date(&r.expiry_date, "ExpiryDate")?;
     builder.licence(Licence {
         customer: tenant,
         subscription,
@@ -203,6 +203,8 @@ fn subscription(builder: &mut rules::SnapshotBuilder, r: &SubscriptionRecord) ->
         status: rules::status(&status),
         unit_price: None,
         unit_rrp: None,
+        term_end,
+        next_billing,
     });
     Ok(())
 }

@@ -166,10 +166,13 @@ impl Lines {
             read(Column::SubscriptionId).required_text().map_err(|e| fail(Column::SubscriptionId, e))?;
         let quantity = read(Column::Qty).quantity().map_err(|e| fail(Column::Qty, e))?;
         let status = read(Column::Status).required_text().map_err(|e| fail(Column::Status, e))?;
-        // Dates are checked so a damaged file is refused, though a licence does not carry them.
-        for column in [Column::StartUsage, Column::EndUsage, Column::RevaluationPeriod] {
+        // Usage dates are checked so a damaged file is refused, though a licence does not carry
+        // them; REVALUATION PERIOD is the current term's last day.
+        for column in [Column::StartUsage, Column::EndUsage] {
             read(column).date().map_err(|e| fail(column, e))?;
         }
+        let term_end =
+            read(Column::RevaluationPeriod).date().map_err(|e| fail(Column::RevaluationPeriod, e))?;
         let unit_price = read(Column::UnitPrice).money().map_err(|e| fail(Column::UnitPrice, e))?;
         let unit_rrp = read(Column::UnitRrp).money().map_err(|e| fail(Column::UnitRrp, e))?;
         let description = read(Column::StockDescription)
@@ -187,6 +190,8 @@ impl Lines {
             status: rules::status(&status),
             unit_price,
             unit_rrp,
+            term_end,
+            next_billing: None,
         });
         Ok(())
     }
