@@ -41,8 +41,16 @@ impl SavedPlan {
     pub fn read(path: &Path) -> Result<Self, SavedPlanError> {
         let unreadable =
             |message: String| SavedPlanError::Unreadable { path: path.display().to_string(), message };
-        let text = std::fs::read_to_string(path).map_err(|e| unreadable(e.to_string()))?;
-        let saved: SavedPlan = serde_json::from_str(&text).map_err(|e| unreadable(e.to_string()))?;
+        let bytes = crate::files::read(path, crate::files::SAVED_PLAN_LIMIT)
+            .map_err(|e| unreadable(e.to_string()))?;
+        Self::from_json(path, &bytes)
+    }
+
+    /// Reads a saved plan from its JSON bytes; `path` names it in errors.
+    pub fn from_json(path: &Path, bytes: &[u8]) -> Result<Self, SavedPlanError> {
+        let unreadable =
+            |message: String| SavedPlanError::Unreadable { path: path.display().to_string(), message };
+        let saved: SavedPlan = serde_json::from_slice(bytes).map_err(|e| unreadable(e.to_string()))?;
         if saved.format_version != FORMAT_VERSION {
             return Err(SavedPlanError::Version {
                 path: path.display().to_string(),

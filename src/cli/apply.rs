@@ -5,6 +5,7 @@ use super::plan::{PlanOptions, Prepared, prepare, render_plan};
 use super::{CliError, ExitStatus, Format, Printer};
 use crate::apply::{ActionError, AuditLog, Duplicate, Event, Interrupt, LockError, SavedPlan, WorkspaceLock};
 use crate::reconcile::{Action, ActionKind};
+use crate::render::escape::terminal;
 
 /// Arguments of `cspctl apply`.
 #[derive(Debug, clap::Args)]
@@ -205,14 +206,19 @@ fn duplicate_line(d: &Duplicate) -> String {
             d.cancelled, d.agreement, d.kept
         ),
         Err(e) => format!(
-            "  FAILED  cancelling addition {} on agreement {}, a duplicate of addition {}: {e}",
-            d.cancelled, d.agreement, d.kept
+            "  FAILED  cancelling addition {} on agreement {}, a duplicate of addition {}: {}",
+            d.cancelled,
+            d.agreement,
+            d.kept,
+            terminal(&e.to_string())
         ),
     }
 }
 
 fn outcome_line(action: &Action, result: &Result<crate::model::Applied, ActionError>) -> String {
-    let what = format!("{} / {} / {}", action.client_name, action.agreement, action.product);
+    // Names come from Dicker Data, the PSA and the YAML: no control character reaches the terminal.
+    let what =
+        terminal(&format!("{} / {} / {}", action.client_name, action.agreement, action.product)).into_owned();
     match result {
         Ok(applied) => {
             let verb = match action.kind {
@@ -224,7 +230,7 @@ fn outcome_line(action: &Action, result: &Result<crate::model::Applied, ActionEr
         }
         Err(ActionError::Skipped) => format!("  skipped {what}: an earlier error stopped the apply"),
         Err(ActionError::Interrupted) => format!("  not started {what}: the apply was interrupted"),
-        Err(e) => format!("  FAILED  {what}: {e}"),
+        Err(e) => format!("  FAILED  {what}: {}", terminal(&e.to_string())),
     }
 }
 

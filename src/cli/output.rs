@@ -77,10 +77,18 @@ impl Printer {
         if let Some(details) = &e.details {
             eprintln!("{details}\n");
         }
-        let mut text = format!("error: {}", e.message);
+        // Messages quote vendor answers, names and paths: each line has its control
+        // characters made visible, and the message keeps its own line breaks.
+        let mut text = format!("error: {}", terminal_lines(&e.message));
         for hint in &e.hints {
-            text.push_str(&format!("\nHint: {hint}"));
+            text.push_str(&format!("\nHint: {}", terminal_lines(hint)));
         }
         eprintln!("{text}");
     }
+}
+
+/// [`terminal`](crate::render::escape::terminal) for each line of a multi-line text, so its
+/// line breaks stay and nothing else can move the cursor.
+pub fn terminal_lines(text: &str) -> String {
+    text.split('\n').map(crate::render::escape::terminal).collect::<Vec<_>>().join("\n")
 }

@@ -11,8 +11,25 @@ pub struct ValidateArgs {
 /// one-line summary when valid, or every problem (with snippets) and exits 1.
 pub fn run(args: &ValidateArgs, printer: &Printer) -> Result<ExitStatus, CliError> {
     let dir = &args.workspace.dir;
+    for skipped in crate::config::skipped_files(dir) {
+        printer.status(&format!(
+            "note: {} is not loaded (workspace files end in .yaml or .yml)",
+            crate::render::escape::terminal(&dir.join(skipped).display().to_string())
+        ));
+    }
     match crate::config::load(dir) {
         Ok(workspace) => {
+            if let Some(sandbox) = &workspace.settings.sandbox {
+                // The state file is local: its problems are found here too, offline.
+                crate::live::sandbox::SandboxState::load(&workspace.root.join(&sandbox.state))
+                    .map_err(|e| CliError::new(&e))?;
+            }
+            if let crate::config::DistributorSource::DickerData(dd) = &workspace.settings.distributor
+                && let Some(export) = &dd.export
+            {
+                crate::live::dickerdata::DickerDataExport::open(&workspace.root.join(export))
+                    .map_err(|e| CliError::new(&e))?;
+            }
             let (products, clients) = (workspace.products.len(), workspace.clients.len());
             printer.out(&format!(
                 "{}: valid ({products} product{}, {clients} client{})\n",

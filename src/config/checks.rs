@@ -6,10 +6,9 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use super::diagnostic::{Diagnostic, Mark, SourceFile};
-use super::load::SETTINGS_FILE;
 use super::located::{Located, Pos};
 use super::wording::closest;
-use super::{DistributorSource, Document, PsaConnection, Settings};
+use super::{DistributorSource, Document, PsaConnection, SETTINGS_FILE, Settings};
 use crate::model::{Billing, Calendar, StockCode};
 
 /// One workspace file after its own checks; `document` is `None` when it had problems.
@@ -187,6 +186,7 @@ pub fn workspace(files: &[ParsedFile], errors: &mut Vec<Diagnostic>) {
         }
         for (i, client) in doc.clients.iter().enumerate() {
             let index = i.to_string();
+            unquoted_id(file, &index, &client.dicker_data, errors);
             let mark =
                 file.source.mark(file.value_at(&["clients", &index, "dicker_data"]), "defined again here");
             if let Some(first) = client_ids.get(client.dicker_data.as_str()) {
@@ -241,6 +241,26 @@ pub fn workspace(files: &[ParsedFile], errors: &mut Vec<Diagnostic>) {
                 errors.push(d);
             }
         }
+    }
+}
+
+/// A Dicker Data id of digits written without quotes: cspctl keeps its text, but YAML 1.1
+/// tools (and a later edit) read `0100231` as a number and lose the leading zero, so the id
+/// must be quoted.
+fn unquoted_id(file: &ParsedFile, index: &str, id: &str, errors: &mut Vec<Diagnostic>) {
+    let at = file.value_at(&["clients", index, "dicker_data"]);
+    let quoted =
+        at.offset.and_then(|o| file.source.text().get(o..)).is_some_and(|rest| rest.starts_with(['"', '\'']));
+    if !quoted && !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit()) {
+        errors.push(
+            Diagnostic::new(
+                file.source.mark(at, "quote this id"),
+                format!(
+                    "Dicker Data id {id} is written as a number; ids are text and keep their leading zeros"
+                ),
+            )
+            .help(format!("write `dicker_data: \"{id}\"`")),
+        );
     }
 }
 

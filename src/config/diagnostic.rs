@@ -10,23 +10,51 @@ use std::sync::Arc;
 use annotate_snippets::{AnnotationKind, Group, Level, Origin, Renderer, Snippet};
 
 use super::located::Pos;
+use crate::render::escape::terminal;
 
-/// A workspace file's text as diagnostics may show it: secrets already replaced by `*`.
+/// A workspace file's text as diagnostics may show it: secrets already replaced by `*`, and
+/// the secrets themselves kept only so the rendered output can be searched for them.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SourceFile {
     /// Path as the user gave it (workspace directory joined with the file's relative path).
     pub path: PathBuf,
-    /// The text, secrets masked.
-    pub text: Arc<str>,
+    masked: Arc<Masked>,
+}
+
+/// Masked text with the byte ranges that were masked (offsets of the original text) and the
+/// values behind them (never printed; see [`Diagnostic::render`]).
+#[derive(Clone, PartialEq, Eq)]
+struct Masked {
+    text: String,
+    masks: Vec<Range<usize>>,
+    secrets: Vec<String>,
+}
+
+impl fmt::Debug for Masked {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Masked").field("masks", &self.masks).finish_non_exhaustive()
+    }
 }
 
 impl SourceFile {
     /// Wraps a file's text, replacing each byte range in `masks` with `*` (byte length kept, so
-    /// every offset the parser reported stays valid).
+    /// every offset the parser reported stays valid; snippets show each masked value as a
+    /// fixed `****`, so its length is not revealed either).
     pub fn new(path: PathBuf, text: &str, masks: &[Range<usize>]) -> Self {
+        let mut masks: Vec<Range<usize>> =
+            masks.iter().filter(|r| text.get((*r).clone()).is_some() && !r.is_empty()).cloned().collect();
+        let secrets = super::secrets::secret_pieces(text, &masks);
+        masks.sort_by_key(|r| (r.start, r.end));
+        let mut merged: Vec<Range<usize>> = Vec::new();
+        for r in masks {
+            match merged.last_mut() {
+                Some(last) if r.start <= last.end => last.end = last.end.max(r.end),
+                _ => merged.push(r),
+            }
+        }
         // A `\r` of a CRLF ending becomes a space: offsets stay valid and snippets stay clean.
         let mut masked = text.replace("\r\n", " \n");
-        for range in masks {
+        for range in &merged {
             if let Some(secret) = text.get(range.clone()) {
                 // Newlines stay so line numbers of a masked block scalar do not move.
                 let stars: String = secret
@@ -36,12 +64,17 @@ impl SourceFile {
                 masked.replace_range(range.clone(), &stars);
             }
         }
-        SourceFile { path, text: masked.into() }
+        SourceFile { path, masked: Arc::new(Masked { text: masked, masks: merged, secrets }) }
+    }
+
+    /// The masked text.
+    pub fn text(&self) -> &str {
+        &self.masked.text
     }
 
     /// A place in this file with a short label under the caret.
     pub fn mark(&self, at: Pos, label: impl Into<String>) -> Mark {
-        Mark { file: self.path.clone(), at, label: label.into(), source: Some(self.text.clone()) }
+        Mark { file: self.path.clone(), at, label: label.into(), source: Some(self.masked.clone()) }
     }
 }
 
@@ -54,7 +87,7 @@ pub struct Mark {
     pub at: Pos,
     /// Text under the caret.
     pub label: String,
-    source: Option<Arc<str>>,
+    source: Option<Arc<Masked>>,
 }
 
 impl Mark {
@@ -64,8 +97,9 @@ impl Mark {
     }
 }
 
-/// One problem in the YAML, pointing at where it is.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// One problem in the YAML, pointing at where it is. Its `Debug` shows the rendered (masked)
+/// text, never the raw message.
+#[derive(Clone, PartialEq, Eq)]
 pub struct Diagnostic {
     /// File, as given (workspace directory joined with the relative path).
     pub file: PathBuf,
@@ -110,8 +144,19 @@ impl Diagnostic {
         self
     }
 
-    /// Renders the diagnostic with its snippets; `color` adds ANSI styles.
+    /// Renders the diagnostic with its snippets; `color` adds ANSI styles. Everything it
+    /// prints (message, labels, help, snippets) goes through one masking pass with the secrets
+    /// of every file it shows.
     pub fn render(&self, color: bool) -> String {
+        let secrets: Vec<String> = std::iter::once(&self.primary)
+            .chain(&self.related)
+            .filter_map(|m| m.source.as_ref())
+            .flat_map(|s| s.secrets.iter().cloned())
+            .collect();
+        super::secrets::mask_output(&self.render_unmasked(color), &secrets)
+    }
+
+    fn render_unmasked(&self, color: bool) -> String {
         let renderer = if color { Renderer::styled() } else { Renderer::plain() };
         let marks: Vec<&Mark> = std::iter::once(&self.primary).chain(&self.related).collect();
         // Marks in one file share one snippet (both places of a duplicate key, say).
@@ -122,8 +167,11 @@ impl Diagnostic {
                 None => files.push((mark.file.as_path(), vec![(i, mark)])),
             }
         }
-        let paths: Vec<String> = files.iter().map(|(file, _)| file.display().to_string()).collect();
-        let mut group = Group::with_title(Level::ERROR.primary_title(self.message.as_str()));
+        // Paths, messages, labels and snippets quote what the user or a vendor wrote: control
+        // characters are made visible (in snippets replaced by `?`, so offsets hold).
+        let paths: Vec<String> =
+            files.iter().map(|(file, _)| terminal(&file.display().to_string()).into_owned()).collect();
+        let mut group = Group::with_title(Level::ERROR.primary_title(terminal(&self.message)));
         for ((_, file_marks), path) in files.iter().zip(&paths) {
             group = match snippet_of(file_marks, path) {
                 Element::Snippet(s) => group.element(s),
@@ -131,7 +179,7 @@ impl Diagnostic {
             };
         }
         if let Some(help) = &self.help {
-            group = group.element(Level::HELP.message(help.as_str()));
+            group = group.element(Level::HELP.message(terminal(help)));
         }
         renderer.render(&[group]).to_string()
     }
@@ -145,9 +193,10 @@ enum Element<'a> {
 /// The lines around the marks of one file (one before the first, one after the last; long
 /// gaps folded), each mark's token underlined; the primary mark (index 0) with `^`.
 fn snippet_of<'a>(marks: &[(usize, &'a Mark)], path: &'a str) -> Element<'a> {
-    let Some(source) = marks.first().and_then(|(_, m)| m.source.as_deref()) else {
+    let Some(masked) = marks.first().and_then(|(_, m)| m.source.as_deref()) else {
         return Element::Origin(Origin::path(path));
     };
+    let source = masked.text.as_str();
     let known: Vec<&(usize, &Mark)> = marks.iter().filter(|(_, m)| m.at.is_known()).collect();
     if known.is_empty() {
         return Element::Origin(Origin::path(path));
@@ -165,12 +214,13 @@ fn snippet_of<'a>(marks: &[(usize, &'a Mark)], path: &'a str) -> Element<'a> {
     let last = (located.iter().map(|(line, ..)| *line).max().unwrap_or(0) + 1).min(line_starts.len() - 1);
     let excerpt_start = line_starts[first];
     let excerpt_end = source[line_starts[last]..].find('\n').map_or(source.len(), |i| line_starts[last] + i);
-    let excerpt = &source[excerpt_start..excerpt_end];
+    let (excerpt, map) = collapse(source, excerpt_start..excerpt_end, &masked.masks);
+    let excerpt_len = excerpt.len();
     let annotations = located.iter().map(|(_, span, (i, mark))| {
         let kind = if *i == 0 { AnnotationKind::Primary } else { AnnotationKind::Context };
-        let span =
-            (span.start - excerpt_start).min(excerpt.len())..(span.end - excerpt_start).min(excerpt.len());
-        kind.span(span).label(if mark.label.is_empty() { None } else { Some(mark.label.as_str()) })
+        let start = map.place(span.start, false).min(excerpt_len);
+        let end = map.place(span.end, true).clamp(start, excerpt_len);
+        kind.span(start..end).label(if mark.label.is_empty() { None } else { Some(terminal(&mark.label)) })
     });
     Element::Snippet(
         Snippet::source(excerpt)
@@ -179,6 +229,78 @@ fn snippet_of<'a>(marks: &[(usize, &'a Mark)], path: &'a str) -> Element<'a> {
             .fold(last - first > 6)
             .annotations(annotations),
     )
+}
+
+/// Whether a snippet character would act on a terminal (what [`terminal`] makes visible),
+/// line breaks and tabs aside.
+fn acts_on_terminal(c: char) -> bool {
+    let mut buf = [0; 4];
+    c != '\n' && c != '\t' && matches!(terminal(c.encode_utf8(&mut buf)), std::borrow::Cow::Owned(_))
+}
+
+/// Where masked ranges went when an excerpt was collapsed: (start, end) in the file and the
+/// matching (start, end) in the excerpt, for each piece.
+struct Placement {
+    start: usize,
+    pieces: Vec<(Range<usize>, Range<usize>)>,
+}
+
+impl Placement {
+    /// A file offset as an excerpt offset; inside a masked piece, its start (or its end).
+    fn place(&self, offset: usize, is_end: bool) -> usize {
+        // The end of the last piece before `offset`, in the file and in the excerpt.
+        let (mut from_end, mut to_end) = (self.start, 0);
+        for (from, to) in &self.pieces {
+            if offset < from.start {
+                break;
+            }
+            if offset < from.end || (is_end && offset == from.end) {
+                return if is_end && offset > from.start { to.end } else { to.start };
+            }
+            (from_end, to_end) = (from.end, to.end);
+        }
+        offset.saturating_sub(from_end) + to_end
+    }
+}
+
+/// The excerpt `range` of the masked text with every masked piece (each line of a masked
+/// range) shown as a fixed `****`, so a snippet never reveals a secret's length.
+fn collapse(source: &str, range: Range<usize>, masks: &[Range<usize>]) -> (String, Placement) {
+    let mut out = String::with_capacity(range.len());
+    let mut pieces = Vec::new();
+    let mut at = range.start;
+    for mask in masks.iter().filter(|m| m.end > range.start && m.start < range.end) {
+        let (start, end) = (mask.start.max(range.start), mask.end.min(range.end));
+        // Each line of the mask is one piece; newlines stay.
+        let mut piece_start = start;
+        for (i, line) in source[start..end].split('\n').enumerate() {
+            if i > 0 {
+                piece_start += 1;
+            }
+            let piece_end = piece_start + line.len();
+            // Blanks around a masked line (indentation of a block scalar) stay as they are.
+            let lead = line.len() - line.trim_start().len();
+            let trail = line.len() - line.trim_end().len();
+            if lead < line.len() {
+                let (from, to) = (piece_start + lead, piece_end - trail);
+                out.push_str(&source[at..from]);
+                let to_start = out.len();
+                out.push_str(super::secrets::MASK);
+                pieces.push((from..to, to_start..out.len()));
+                at = to;
+            }
+            piece_start = piece_end;
+        }
+    }
+    out.push_str(&source[at..range.end]);
+    let out = if out.chars().any(acts_on_terminal) {
+        out.chars()
+            .map(|c| if acts_on_terminal(c) { "?".repeat(c.len_utf8()) } else { c.to_string() })
+            .collect()
+    } else {
+        out
+    };
+    (out, Placement { start: range.start, pieces })
 }
 
 /// The 0-based line of a mark and the byte range of its token in `source`.
@@ -219,6 +341,17 @@ fn token_end(source: &str, offset: usize, line_end: usize) -> usize {
     if end == offset { (offset + rest.chars().next().map_or(0, char::len_utf8)).min(line_end) } else { end }
 }
 
+impl fmt::Debug for Diagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Diagnostic")
+            .field("file", &self.file)
+            .field("line", &self.line)
+            .field("column", &self.column)
+            .field("rendered", &self.render(false))
+            .finish()
+    }
+}
+
 impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.render(false).trim_end())
@@ -239,5 +372,59 @@ impl ConfigErrors {
 impl fmt::Display for ConfigErrors {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.render(false))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(text: &str, needle: &str) -> Pos {
+        let offset = text.find(needle).unwrap();
+        let line = text[..offset].matches('\n').count() + 1;
+        let column = offset - text[..offset].rfind('\n').map_or(0, |i| i + 1) + 1;
+        Pos { line, column, offset: Some(offset), len: Some(needle.len()) }
+    }
+
+    #[test]
+    fn snippets_show_secrets_as_a_fixed_mask_and_keep_later_marks_in_place() {
+        let text = "a: 1\nb: { token: Hunter2IsAVeryLongPassword, colour: red }\nc: 3\n";
+        let start = text.find("Hunter2").unwrap();
+        let mask = start..start + 26;
+        let source = SourceFile::new("f.yaml".into(), text, std::slice::from_ref(&mask));
+        let d = Diagnostic::new(source.mark(at(text, "colour"), "unknown field"), "unknown field `colour`");
+        let rendered = d.render(false);
+        assert!(rendered.contains("b: { token: ****, colour: red }"), "{rendered}");
+        assert!(!rendered.contains("Hunter2"), "{rendered}");
+        // The caret sits under `colour`, after the collapsed mask.
+        let line = rendered.lines().find(|l| l.contains("^")).unwrap();
+        let caret = line.find('^').unwrap();
+        let source_line = rendered.lines().find(|l| l.contains("colour: red")).unwrap();
+        assert_eq!(&source_line[caret..caret + 6], "colour", "{rendered}");
+    }
+
+    #[test]
+    fn messages_labels_and_help_are_masked_in_one_pass() {
+        let text = "password: Hunter2IsAVeryLongPassword\n";
+        let mask = 10..36;
+        let source = SourceFile::new("f.yaml".into(), text, std::slice::from_ref(&mask));
+        let d = Diagnostic::new(
+            source.mark(at(text, "password"), "Hunter2IsAVeryLongPassword"),
+            "echoes Hunter2IsAVeryLongPassword",
+        )
+        .help("and ghp_abcdefghijklmnopqrstuvwxyz0123 too");
+        for text in [d.render(false), format!("{d:?}"), d.to_string()] {
+            assert!(!text.contains("Hunter2") && !text.contains("ghp_abc"), "{text}");
+        }
+    }
+
+    #[test]
+    fn control_characters_in_snippets_and_messages_are_neutralised() {
+        let text = "name: a\u{1b}[2Jb\n";
+        let source = SourceFile::new("f.yaml".into(), text, &[]);
+        let d = Diagnostic::new(source.mark(at(text, "name"), "here"), "name a\u{1b}[2Jb is bad");
+        let rendered = d.render(true);
+        assert!(!rendered.contains("\u{1b}[2J"), "{rendered:?}");
+        assert!(rendered.contains("a\\u{1b}[2Jb is bad"), "{rendered:?}");
     }
 }

@@ -245,8 +245,10 @@ pub struct PsaProductRef {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PricePolicy {
-    /// Price to charge; default: the PSA catalog price.
+    /// Price to charge; default: the PSA catalog price. From 0 to 100,000 (a larger unit
+    /// price is a typo, and a negative one would bill a credit).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 0, max = 100_000))]
     pub unit_price: Option<f64>,
     /// `leave` (default): set the price on create only; `sync`: keep it equal on every apply.
     #[serde(default)]
@@ -268,7 +270,8 @@ pub enum PriceUpdate {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Client {
-    /// Dicker Data customer (tenant) id: the key.
+    /// Dicker Data customer (tenant) id: the key. A string, quoted when it is all digits
+    /// (`"0100231"` keeps its leading zero; unquoted, YAML tools read it as a number).
     pub dicker_data: String,
     /// Expected name; a mismatch with Dicker Data warns.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -300,10 +303,13 @@ pub struct ClientProduct {
     /// Agreement for this product instead of the client's default.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub agreement: Option<String>,
-    /// Seats included in the client's bundle: billed quantity is reduced by this many.
+    /// Seats included in the client's bundle: billed quantity is reduced by this many (at
+    /// most 1,000,000).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(max = 1_000_000))]
     pub included: Option<u32>,
-    /// Billed quantity never goes below this (a contracted minimum).
+    /// Billed quantity never goes below this (a contracted minimum; at most 1,000,000).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(max = 1_000_000))]
     pub minimum: Option<u32>,
 }

@@ -9,21 +9,19 @@ use std::path::{Path, PathBuf};
 
 use super::checks::{self, ParsedFile};
 use super::diagnostic::{Diagnostic, Mark, SourceFile};
-use super::located::{self, Located};
+use super::located::{self, Located, Pos};
 use super::schema_check::SchemaCheck;
 use super::secrets;
 use super::yaml_error::yaml_error;
-use super::{ConfigErrors, Document, Workspace};
+use super::{ConfigErrors, Document, SETTINGS_FILE, Workspace};
+use crate::files;
 
-/// The settings file every workspace has at its root.
-pub const SETTINGS_FILE: &str = "cspctl.yaml";
-
-/// Loads `dir/cspctl.yaml` and every other `*.yaml`/`*.yml` below `dir` (hidden directories,
-/// the sandbox state file and the Dicker Data export excepted). `cspctl.yaml` comes first,
+/// Loads `dir/cspctl.yaml` and every other `*.yaml`/`*.yml` (any letter case) below `dir`
+/// (hidden entries, the sandbox state file and the Dicker Data export excepted). `cspctl.yaml` comes first,
 /// then the other files sorted by path, so products and clients have a stable order.
 pub fn load(dir: &Path) -> Result<Workspace, ConfigErrors> {
     let settings_path = dir.join(SETTINGS_FILE);
-    if !settings_path.is_file() {
+    if !settings_path.exists() {
         let d = Diagnostic::new(
             Mark::file(&settings_path),
             format!(
@@ -40,7 +38,9 @@ pub fn load(dir: &Path) -> Result<Workspace, ConfigErrors> {
     let settings = parse_file(dir, Path::new(SETTINGS_FILE), &schema, &mut errors);
     let skipped = match &settings {
         Some(file) => live_state_files(&file.tree),
-        None => live_state_files_by_text(&std::fs::read_to_string(&settings_path).unwrap_or_default()),
+        None => live_state_files_by_text(&String::from_utf8_lossy(
+            &files::read(&settings_path, files::WORKSPACE_FILE_LIMIT).unwrap_or_default(),
+        )),
     };
     let mut relative = Vec::new();
     collect_yaml(dir, Path::new(""), &mut relative, &mut errors);
@@ -74,24 +74,17 @@ fn parse_file(
     errors: &mut Vec<Diagnostic>,
 ) -> Option<ParsedFile> {
     let path = dir.join(rel);
-    let text = match std::fs::read_to_string(&path) {
-        Ok(text) => text,
-        Err(e) => {
-            errors.push(Diagnostic::new(Mark::file(&path), format!("cannot read: {e}")));
-            return None;
-        }
-    };
+    let text = read_text(&path, errors)?;
+    let line_masks = secrets::scan_lines(&text);
     let tree = match located::parse(&text) {
         Ok(tree) => tree,
         Err(e) => {
-            let masks = secrets::scan_lines(&text);
-            let mut problems = vec![yaml_error(&e, SourceFile::new(path, &text, &masks))];
-            scrub_secrets(&mut problems, &text, &masks);
-            errors.extend(problems);
+            errors.push(yaml_error(&e, SourceFile::new(path, &text, &line_masks)));
             return None;
         }
     };
-    let (found, masks) = secrets::scan(&tree, &text);
+    let (found, mut masks) = secrets::scan(&tree, &text);
+    masks.extend(line_masks);
     let source = SourceFile::new(path, &text, &masks);
     let mut problems: Vec<Diagnostic> = found
         .iter()
@@ -144,7 +137,6 @@ fn parse_file(
         None
     };
     problems.extend(schema_problems);
-    scrub_secrets(&mut problems, &text, &masks);
     errors.extend(problems);
     Some(ParsedFile { rel: rel.to_path_buf(), source, tree, document })
 }
@@ -171,22 +163,41 @@ fn remove_pointer(value: &mut serde_json::Value, path: &[String]) {
     }
 }
 
-/// Messages never repeat a masked value, whatever produced them.
-fn scrub_secrets(problems: &mut [Diagnostic], text: &str, masks: &[std::ops::Range<usize>]) {
-    let secrets: Vec<&str> = masks
-        .iter()
-        .filter_map(|r| text.get(r.clone()))
-        .map(|s| s.trim_matches(['"', '\'']))
-        .filter(|s| s.len() >= 4)
-        .collect();
-    for problem in problems {
-        for secret in &secrets {
-            if problem.message.contains(secret) {
-                problem.message = problem.message.replace(secret, "****");
-            }
-            if let Some(help) = &mut problem.help {
-                *help = help.replace(secret, "****");
-            }
+/// A workspace file's text: a regular file within [`files::WORKSPACE_FILE_LIMIT`], in UTF-8
+/// (the first byte that is not is reported with its line and column).
+fn read_text(path: &Path, errors: &mut Vec<Diagnostic>) -> Option<String> {
+    let bytes = match files::read(path, files::WORKSPACE_FILE_LIMIT) {
+        Ok(bytes) => bytes,
+        Err(e) => {
+            errors.push(Diagnostic::new(Mark::file(path), e.to_string()));
+            return None;
+        }
+    };
+    match String::from_utf8(bytes) {
+        Ok(text) => Some(text),
+        Err(e) => {
+            let bad = e.utf8_error().valid_up_to();
+            let bytes = e.into_bytes();
+            let text = String::from_utf8_lossy(&bytes).into_owned();
+            let valid = std::str::from_utf8(&bytes[..bad]).unwrap_or_default();
+            let line = valid.matches('\n').count() + 1;
+            let line_start = valid.rfind('\n').map_or(0, |i| i + 1);
+            let at = Pos {
+                line,
+                column: valid[line_start..].chars().count() + 1,
+                // The lossy text has U+FFFD where the bad byte was, at the same offset.
+                offset: Some(bad),
+                len: Some(char::REPLACEMENT_CHARACTER.len_utf8()),
+            };
+            let source = SourceFile::new(path.to_path_buf(), &text, &secrets::scan_lines(&text));
+            errors.push(
+                Diagnostic::new(
+                    source.mark(at, "not UTF-8"),
+                    format!("byte 0x{:02X} is not UTF-8 text; workspace files are UTF-8", bytes[bad]),
+                )
+                .help("save the file as UTF-8 (a Latin-1 or Windows-1252 editor setting writes bytes like this)"),
+            );
+            None
         }
     }
 }
@@ -223,12 +234,37 @@ fn same_path(a: &Path, b: &Path) -> bool {
     clean(a) == clean(b)
 }
 
-/// Every `*.yaml` / `*.yml` below `dir`, relative to it, skipping hidden entries.
+/// Whether a file name is a workspace file's: it ends in `.yaml` or `.yml`, in any letter
+/// case (`contoso.YAML` is loaded, not skipped).
+fn is_yaml_name(name: &Path) -> bool {
+    name.extension().is_some_and(|e| e.eq_ignore_ascii_case("yaml") || e.eq_ignore_ascii_case("yml"))
+}
+
+/// Whether a name looks meant as YAML but is not loaded (`contoso.yaml.bak`, `contoso.yml~`).
+fn looks_like_yaml(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    !is_yaml_name(Path::new(name)) && (lower.contains(".yaml") || lower.contains(".yml"))
+}
+
+/// Directories below the workspace that are followed (through symlinks too); deeper is a loop.
+const MAX_DEPTH: usize = 16;
+
+/// Every `*.yaml` / `*.yml` below `dir`, relative to it, skipping hidden entries. Links are
+/// followed; whether an entry is a regular file is decided when it is opened, so a FIFO named
+/// `pipe.yaml` is refused by name rather than skipped.
 fn collect_yaml(dir: &Path, rel: &Path, out: &mut Vec<PathBuf>, errors: &mut Vec<Diagnostic>) {
-    let entries = match std::fs::read_dir(dir.join(rel)) {
+    let here = dir.join(rel);
+    if rel.components().count() > MAX_DEPTH {
+        errors.push(Diagnostic::new(
+            Mark::file(&here),
+            format!("directories nested more than {MAX_DEPTH} deep (a symlink loop?); not read"),
+        ));
+        return;
+    }
+    let entries = match std::fs::read_dir(&here) {
         Ok(entries) => entries,
         Err(e) => {
-            errors.push(Diagnostic::new(Mark::file(&dir.join(rel)), format!("cannot list directory: {e}")));
+            errors.push(Diagnostic::new(Mark::file(&here), format!("cannot list directory: {e}")));
             return;
         }
     };
@@ -238,13 +274,37 @@ fn collect_yaml(dir: &Path, rel: &Path, out: &mut Vec<PathBuf>, errors: &mut Vec
             continue;
         }
         let child = rel.join(&name);
-        let Ok(kind) = entry.file_type() else { continue };
-        if kind.is_dir() {
+        let is_dir = std::fs::metadata(entry.path()).is_ok_and(|m| m.is_dir());
+        if is_dir {
             collect_yaml(dir, &child, out, errors);
-        } else if child.extension().is_some_and(|e| e == "yaml" || e == "yml") {
+        } else if is_yaml_name(&child) {
             out.push(child);
         }
     }
+}
+
+/// Files below `dir` whose names look meant as YAML (`clients/contoso.yaml.bak`) but that are
+/// not loaded, so `validate` can say so instead of skipping them silently.
+pub fn skipped_files(dir: &Path) -> Vec<PathBuf> {
+    fn walk(dir: &Path, rel: &Path, out: &mut Vec<PathBuf>) {
+        let Ok(entries) = std::fs::read_dir(dir.join(rel)) else { return };
+        for entry in entries.flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let child = rel.join(&name);
+            if name.starts_with('.') || child.components().count() > MAX_DEPTH {
+                continue;
+            }
+            if std::fs::metadata(entry.path()).is_ok_and(|m| m.is_dir()) {
+                walk(dir, &child, out);
+            } else if looks_like_yaml(&name) {
+                out.push(child);
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(dir, Path::new(""), &mut out);
+    out.sort();
+    out
 }
 
 #[cfg(test)]

@@ -8,15 +8,26 @@ mod load;
 mod located;
 mod schema_check;
 mod secrets;
+mod state_check;
 mod wording;
 mod workspace;
 mod yaml_error;
 
 pub use diagnostic::{ConfigErrors, Diagnostic, Mark, SourceFile};
 pub use document::*;
-pub use load::{SETTINGS_FILE, load};
+pub use load::{load, skipped_files};
 pub use located::Pos;
+pub use state_check::check_sandbox_state;
 pub use workspace::{Settings, Workspace};
+
+/// The settings file every workspace has at its root.
+pub const SETTINGS_FILE: &str = "cspctl.yaml";
+
+/// Parser budgets and strictness of workspace YAML, for other YAML cspctl reads (the
+/// sandbox state), so a YAML bomb there is refused as fast.
+pub fn yaml_options() -> serde_saphyr::Options {
+    located::options()
+}
 
 /// The JSON Schema of every workspace file, as committed in `schema/cspctl.schema.json`.
 pub fn json_schema() -> serde_json::Value {

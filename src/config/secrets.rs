@@ -21,14 +21,27 @@ pub struct Finding {
     pub reason: String,
     /// Whether the key name gave it away (the entry is then dropped before schema checks).
     pub by_key: bool,
+    /// Whether the key itself is shaped like a secret (a token pasted where a name belongs).
+    pub key_is_secret: bool,
 }
 
 /// Every secret-looking key or value in a file, and the byte ranges of their values to mask.
+/// A key that is itself shaped like a secret (a token pasted as a product key) is masked too.
 pub fn scan(root: &Located, text: &str) -> (Vec<Finding>, Vec<Range<usize>>) {
     let mut findings = Vec::new();
     walk(root, &mut Vec::new(), root.at, &mut findings);
     let mut masks = Vec::new();
     for finding in &findings {
+        if finding.key_is_secret {
+            // A key is one plain or quoted scalar on its line: its own span, no more.
+            let at = finding.key_at;
+            if let (Some(start), Some(len)) = (at.offset, at.len)
+                && text.get(start..start + len).is_some()
+            {
+                masks.push(start..start + len);
+            }
+            continue;
+        }
         // A credential key may hold a mapping or list (`credentials: { user: .., pass: .. }`):
         // every scalar below it is masked.
         if let Some((_, value)) = root.lookup(&finding.path) {
@@ -38,27 +51,60 @@ pub fn scan(root: &Located, text: &str) -> (Vec<Finding>, Vec<Range<usize>>) {
     (findings, masks)
 }
 
-/// Byte ranges to mask in a file that is not valid YAML (so has no tree): the rest of each
-/// line whose key names a credential, and every token shaped like a secret.
+/// Byte ranges to mask found from the text alone, valid YAML or not: the value of every
+/// `key:` that names a credential (in block or flow style, quoted values to their closing
+/// quote, block scalars and continuation lines included), and every token shaped like a
+/// secret anywhere, comments included. Run on every file, so a comment never shows what the
+/// tree scan cannot see.
 pub fn scan_lines(text: &str) -> Vec<Range<usize>> {
     let mut masks = Vec::new();
-    let mut start = 0;
-    for line in text.split_inclusive('\n') {
-        let content = line.trim_end_matches(['\n', '\r']);
-        let body = content.trim_start().trim_start_matches("- ").trim_start();
-        if let Some((key, _)) = body.split_once(':')
-            && secret_key(key.trim().trim_matches(['"', '\''])).is_some()
-            && let Some(colon) = content.find(':')
-        {
-            let value = &content[colon + 1..];
-            let lead = value.len() - value.trim_start().len();
-            if !value.trim().is_empty() {
-                masks.push(start + colon + 1 + lead..start + content.len());
+    let lines: Vec<(usize, &str)> = line_starts(text);
+    for (index, &(start, content)) in lines.iter().enumerate() {
+        for (key_start, key_end, in_flow) in keys_in_line(content) {
+            let key = content[key_start..key_end].trim().trim_matches(['"', '\'']);
+            if secret_key(key).is_none() {
+                continue;
+            }
+            let after = &content[key_end + 1..];
+            let lead = after.len() - after.trim_start().len();
+            let value_start = key_end + 1 + lead;
+            let indent = content.len() - content.trim_start().len();
+            let end = value_end(text, &lines, index, value_start, indent, in_flow);
+            if end > start + value_start {
+                masks.push(start + value_start..end);
+            }
+            // `password: *pw` takes its value from `&pw` elsewhere: mask what follows the anchor.
+            if let Some(alias) = content[value_start..].strip_prefix('*') {
+                let name: String = alias
+                    .chars()
+                    .take_while(|c| !c.is_whitespace() && !matches!(c, ',' | '}' | ']'))
+                    .collect();
+                let anchor = format!("&{name}");
+                for (at, _) in text.match_indices(&anchor).filter(|_| !name.is_empty()) {
+                    let line = lines.partition_point(|(s, _)| *s <= at) - 1;
+                    let (line_start, line_text) = lines[line];
+                    let after = at - line_start + anchor.len();
+                    let lead = line_text[after..].len() - line_text[after..].trim_start().len();
+                    let line_indent = line_text.len() - line_text.trim_start().len();
+                    let end = value_end(
+                        text,
+                        &lines,
+                        line,
+                        after + lead,
+                        line_indent,
+                        line_text[..after].contains(['{', '[']),
+                    );
+                    masks.push(line_start + after + lead..end.max(line_start + after + lead));
+                }
             }
         }
         let mut offset = 0;
-        for token in content.split(|c: char| c.is_whitespace() || matches!(c, ',' | '[' | ']' | '{' | '}')) {
-            let trimmed = token.trim_matches(['"', '\'']);
+        for token in
+            content.split(|c: char| c.is_whitespace() || matches!(c, ',' | '[' | ']' | '{' | '}' | '=' | '`'))
+        {
+            let trimmed =
+                token.trim_matches(['"', '\'']).trim_end_matches([':', ';', ')']).trim_start_matches('(');
+            let trimmed = trimmed.trim_matches(['"', '\'']);
             if !trimmed.is_empty()
                 && secret_value(trimmed).is_some()
                 && let Some(found) = content[offset..].find(trimmed)
@@ -68,9 +114,146 @@ pub fn scan_lines(text: &str) -> Vec<Range<usize>> {
             offset += token.len() + 1;
             offset = offset.min(content.len());
         }
-        start += line.len();
     }
     masks
+}
+
+/// Each line's byte offset and text without its line ending.
+fn line_starts(text: &str) -> Vec<(usize, &str)> {
+    let mut lines = Vec::new();
+    let mut start = 0;
+    for line in text.split_inclusive('\n') {
+        lines.push((start, line.trim_end_matches(['\n', '\r'])));
+        start += line.len();
+    }
+    lines
+}
+
+/// Where `key:` pairs may start in a line: after the indentation and `- `, and after each `{`
+/// or `,` (flow style). Returns (key start, colon, whether inside a flow collection).
+fn keys_in_line(content: &str) -> Vec<(usize, usize, bool)> {
+    let mut starts = vec![(content.len() - content.trim_start_matches([' ', '-']).len(), false)];
+    starts.extend(content.match_indices(['{', ',']).map(|(i, _)| (i + 1, true)));
+    starts
+        .into_iter()
+        .filter_map(|(from, in_flow)| {
+            let rest = &content[from..];
+            let colon = rest.char_indices().find_map(|(i, c)| match c {
+                ':' if rest[i + 1..].chars().next().is_none_or(char::is_whitespace) => Some(Some(i)),
+                ',' | '{' | '}' | '[' | ']' | '#' => Some(None),
+                _ => None,
+            })??;
+            (!rest[..colon].trim().is_empty()).then_some((from, from + colon, in_flow))
+        })
+        .collect()
+}
+
+/// The end (absolute byte offset) of a credential's value that starts at `value_start` in
+/// line `index`: a quoted value runs to its closing quote (without one, as a plain value
+/// does), a flow value to the next `,` or `}`, any other value to the end of its line and every
+/// following line indented deeper than the key (block scalars, continuations).
+fn value_end(
+    text: &str,
+    lines: &[(usize, &str)],
+    index: usize,
+    value_start: usize,
+    indent: usize,
+    in_flow: bool,
+) -> usize {
+    let (start, content) = lines[index];
+    let absolute = start + value_start;
+    let rest = &text[absolute..];
+    // To the end of the line and every following line indented deeper than the key.
+    let block_end = || {
+        let mut end = start + content.len();
+        for &(next_start, next) in &lines[index + 1..] {
+            let next_indent = next.len() - next.trim_start().len();
+            if !next.trim().is_empty() && next_indent <= indent {
+                break;
+            }
+            end = next_start + next.len();
+        }
+        end
+    };
+    match rest.chars().next() {
+        Some(q @ ('"' | '\'')) => closing_quote(rest, q).map_or_else(block_end, |end| absolute + end),
+        Some(_) if in_flow => {
+            let line_rest = &content[value_start..];
+            start + value_start + line_rest.find([',', '}', ']']).unwrap_or(line_rest.len())
+        }
+        Some(_) => block_end(),
+        None => absolute,
+    }
+}
+
+/// The byte just past the quote that closes the quoted scalar at the start of `s`.
+fn closing_quote(s: &str, quote: char) -> Option<usize> {
+    let mut chars = s.char_indices().skip(1).peekable();
+    while let Some((i, c)) = chars.next() {
+        match c {
+            '\\' if quote == '"' => {
+                chars.next();
+            }
+            c if c == quote => {
+                if quote == '\'' && chars.peek().is_some_and(|(_, n)| *n == '\'') {
+                    chars.next();
+                    continue;
+                }
+                return Some(i + 1);
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
+/// Text a diagnostic prints, with every secret taken out: each value in `known` (what the
+/// file's masks cover) and any token shaped like a secret become `****`, so neither a value
+/// nor its length reaches the output. This is the one pass every rendered diagnostic goes
+/// through.
+pub fn mask_output(text: &str, known: &[String]) -> String {
+    let mut out = text.to_string();
+    for secret in known {
+        if out.contains(secret.as_str()) {
+            out = out.replace(secret.as_str(), MASK);
+        }
+    }
+    let mut shaped: Vec<String> = Vec::new();
+    for token in out.split(|c: char| {
+        c.is_whitespace() || matches!(c, ',' | '[' | ']' | '{' | '}' | '=' | '`' | '"' | '\'' | '(' | ')')
+    }) {
+        let token = token.trim_end_matches([':', ';', '.']);
+        if !token.is_empty() && secret_value(token).is_some() {
+            shaped.push(token.to_string());
+        }
+    }
+    for token in shaped {
+        out = out.replace(&token, MASK);
+    }
+    out
+}
+
+/// What a secret looks like in output, whatever its length.
+pub const MASK: &str = "****";
+
+/// The pieces of masked text worth searching output for: each line of each masked range
+/// (before ranges are merged), and each of its words of eight characters or more, quotes and
+/// blanks trimmed, at least four characters long (shorter ones would hide ordinary words; the
+/// snippet masks them anyway).
+pub fn secret_pieces(text: &str, masks: &[Range<usize>]) -> Vec<String> {
+    let lines = masks.iter().filter_map(|r| text.get(r.clone())).flat_map(|s| s.split('\n'));
+    let clean = |s: &str| s.trim().trim_matches(['"', '\'', '|', '>']).trim().to_string();
+    let mut pieces: Vec<String> = Vec::new();
+    for line in lines {
+        pieces.push(clean(line));
+        // Words of a longer masked line (`secret: value # comment`) on their own, too.
+        pieces.extend(line.split_whitespace().map(clean).filter(|w| w.chars().count() >= 8));
+    }
+    pieces.retain(|s| s.chars().count() >= 4);
+    // Longest first, so a secret that contains another is replaced whole.
+    pieces.sort_by_key(|s| std::cmp::Reverse(s.len()));
+    pieces.dedup();
+    pieces
 }
 
 fn scalar_positions(node: &Located, f: &mut impl FnMut(Pos)) {
@@ -101,6 +284,16 @@ fn walk(node: &Located, path: &mut Vec<String>, key_at: Pos, out: &mut Vec<Findi
         Node::Map(entries) => {
             for entry in entries {
                 path.push(entry.key.clone());
+                if let Some(reason) = secret_value(&entry.key) {
+                    out.push(Finding {
+                        path: path.clone(),
+                        key_at: entry.key_at,
+                        value_at: entry.key_at,
+                        reason: reason.replacen("the value", "the key", 1),
+                        by_key: false,
+                        key_is_secret: true,
+                    });
+                }
                 if let Some(reason) = secret_key(&entry.key) {
                     out.push(Finding {
                         path: path.clone(),
@@ -108,6 +301,7 @@ fn walk(node: &Located, path: &mut Vec<String>, key_at: Pos, out: &mut Vec<Findi
                         value_at: entry.value.at,
                         reason,
                         by_key: true,
+                        key_is_secret: false,
                     });
                 } else {
                     walk(&entry.value, path, entry.key_at, out);
@@ -123,8 +317,18 @@ fn walk(node: &Located, path: &mut Vec<String>, key_at: Pos, out: &mut Vec<Findi
             }
         }
         Node::String(value) => {
-            if let Some(reason) = secret_value(value) {
-                out.push(Finding { path: path.clone(), key_at, value_at: node.at, reason, by_key: false });
+            // A token inside longer text (a description that quotes it) is as much a leak.
+            if let Some(reason) =
+                secret_value(value).or_else(|| value.split_whitespace().find_map(secret_value))
+            {
+                out.push(Finding {
+                    path: path.clone(),
+                    key_at,
+                    value_at: node.at,
+                    reason,
+                    by_key: false,
+                    key_is_secret: false,
+                });
             }
         }
         Node::Null | Node::Bool(_) | Node::Number(_) => {}
@@ -246,11 +450,22 @@ fn is_guid(v: &str) -> bool {
         && groups.iter().all(|g| g.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
-/// The bytes of a value in the source text; null or empty values have nothing to mask.
+/// The bytes of a value in the source text; null or empty values have nothing to mask. The
+/// parser's span is widened to what the text says the scalar covers (a quoted value to its
+/// closing quote over any number of lines, a block scalar to its last line), so no line of a
+/// multi-line secret stays visible.
 fn value_range(at: Pos, text: &str) -> Option<Range<usize>> {
     let start = at.offset?;
     let len = at.len.filter(|l| *l > 0)?;
-    text.get(start..start + len).map(|_| start..start + len)
+    text.get(start..start + len)?;
+    let lines = line_starts(text);
+    let index = lines.partition_point(|(s, _)| *s <= start).checked_sub(1)?;
+    let (line_start, content) = lines[index];
+    let prefix = content.get(..start - line_start)?;
+    let in_flow = prefix.contains(['{', '[']);
+    let indent = content.len() - content.trim_start().len();
+    let end = value_end(text, &lines, index, start - line_start, indent, in_flow).max(start + len);
+    Some(start..end.min(text.len()))
 }
 
 #[cfg(test)]

@@ -18,7 +18,7 @@ pub fn yaml_error(e: &serde_saphyr::Error, source: SourceFile) -> Diagnostic {
                 format!("duplicate key `{name}`: a key may appear only once in a mapping"),
             )
             .help("remove one of them; YAML would otherwise silently keep only one value");
-            if let Some(first) = first_occurrence(&source.text, at, &name) {
+            if let Some(first) = first_occurrence(source.text(), at, &name) {
                 d = d.related(source.mark(first, "first used here"));
             }
             d

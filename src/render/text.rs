@@ -3,6 +3,7 @@ use std::fmt::Write as _;
 use anstyle::{AnsiColor, Style};
 use similar::{ChangeTag, TextDiff};
 
+use super::escape::terminal;
 use super::{RenderOptions, is_text_change, show, summary, symbol};
 use crate::reconcile::{ActionKind, FieldChange, Plan};
 
@@ -37,9 +38,9 @@ pub fn text(plan: &Plan, options: RenderOptions) -> String {
             "{} {} {} / {} / {}{id}",
             paint(style.bold(), symbol(action.kind)),
             paint(style, verb),
-            action.client_name,
-            action.agreement,
-            action.product
+            terminal(&action.client_name),
+            terminal(&action.agreement),
+            terminal(&action.product)
         );
         for change in &action.changes {
             let _ = writeln!(out, "      {}", field_line(change, options));
@@ -54,7 +55,10 @@ pub fn text(plan: &Plan, options: RenderOptions) -> String {
             let _ = writeln!(
                 out,
                 "  · {} / {} × {} (addition {})",
-                u.agreement, u.product, u.quantity, u.addition
+                terminal(&u.agreement),
+                terminal(&u.product),
+                u.quantity,
+                u.addition
             );
         }
         out.push('\n');
@@ -63,10 +67,16 @@ pub fn text(plan: &Plan, options: RenderOptions) -> String {
         let _ = writeln!(out, "{} existing addition(s) are managed by rule.\n", plan.managed);
     }
     for w in &plan.warnings {
-        let _ = writeln!(out, "{} {}", paint(AnsiColor::Yellow.on_default().bold(), "warning:"), w.message);
+        let _ = writeln!(
+            out,
+            "{} {}",
+            paint(AnsiColor::Yellow.on_default().bold(), "warning:"),
+            terminal(&w.message)
+        );
     }
     for e in &plan.errors {
-        let _ = writeln!(out, "{} {}", paint(AnsiColor::Red.on_default().bold(), "error:"), e.message);
+        let _ =
+            writeln!(out, "{} {}", paint(AnsiColor::Red.on_default().bold(), "error:"), terminal(&e.message));
     }
     if !plan.warnings.is_empty() || !plan.errors.is_empty() {
         out.push('\n');
@@ -79,6 +89,7 @@ fn field_line(change: &FieldChange, options: RenderOptions) -> String {
     if is_text_change(change) {
         return format!("{}: {}", change.field, word_diff(change, options));
     }
+    let show = |v: &Option<_>| terminal(&show(v)).into_owned();
     match (&change.before, &change.after) {
         (None, after @ Some(_)) => format!("{}: {}", change.field, show(after)),
         (before @ Some(_), None) => format!("{}: {} -> (removed)", change.field, show(before)),
@@ -88,8 +99,8 @@ fn field_line(change: &FieldChange, options: RenderOptions) -> String {
 
 /// `[-old-]{+new+}` word diff of two texts, coloured when allowed.
 fn word_diff(change: &FieldChange, options: RenderOptions) -> String {
-    let before = show(&change.before);
-    let after = show(&change.after);
+    let before = terminal(&show(&change.before)).into_owned();
+    let after = terminal(&show(&change.after)).into_owned();
     let diff = TextDiff::from_words(before.as_str(), after.as_str());
     // Merge runs of one kind (and the spaces between them) so a phrase reads as one change.
     let mut runs: Vec<(ChangeTag, String)> = Vec::new();

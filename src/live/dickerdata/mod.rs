@@ -17,4 +17,4 @@ pub mod values;
 
 pub use api::{DickerDataApi, DickerDataCredentials};
 
-pub use export::{DickerDataExport, ExportError, read_export};
+pub use export::{DickerDataExport, ExportError, read_export, read_export_bytes};

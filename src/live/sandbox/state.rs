@@ -4,6 +4,7 @@ use std::path::Path;
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::files;
 use crate::live::LiveError;
 use crate::model::{Addition, Applied, DistributorSnapshot, Fingerprint, PsaSnapshot, Write};
 
@@ -20,15 +21,28 @@ pub struct SandboxState {
 }
 
 impl SandboxState {
-    /// Reads a `.json` or `.yaml` state file.
+    /// Reads a `.json` or `.yaml` state file: a regular file within
+    /// [`files::STATE_FILE_LIMIT`], UTF-8, every id unique within its list (see
+    /// [`crate::config::check_sandbox_state`]); problems name the file and line.
     pub fn load(path: &Path) -> Result<Self, LiveError> {
         let source = |message: String| LiveError::Source { path: path.display().to_string(), message };
-        let text = std::fs::read_to_string(path).map_err(|e| source(e.to_string()))?;
-        if path.extension().is_some_and(|e| e == "json") {
-            serde_json::from_str(&text).map_err(|e| source(e.to_string()))
+        let bytes = files::read(path, files::STATE_FILE_LIMIT).map_err(|e| source(e.to_string()))?;
+        let text = String::from_utf8(bytes).map_err(|e| {
+            let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+            let line = valid.iter().filter(|b| **b == b'\n').count() + 1;
+            source(format!("line {line}: not UTF-8 text; save the state file as UTF-8"))
+        })?;
+        crate::config::check_sandbox_state(path, &text).map_err(|e| LiveError::Source {
+            path: path.display().to_string(),
+            message: format!("the sandbox state has problems:\n{}", e.render(false)),
+        })?;
+        let state = if path.extension().is_some_and(|e| e.eq_ignore_ascii_case("json")) {
+            serde_json::from_str(&text).map_err(|e| source(e.to_string()))?
         } else {
-            serde_saphyr::from_str(&text).map_err(|e| source(e.to_string()))
-        }
+            serde_saphyr::from_str_with_options(&text, crate::config::yaml_options())
+                .map_err(|e| source(e.to_string()))?
+        };
+        Ok(state)
     }
 
     /// Writes the state to `path` atomically: a temp file beside it, then a rename.

@@ -3,7 +3,7 @@
 //! three-requests-per-endpoint thread limit. Paths are served under `/ATServicesRest/V1.0` and
 //! `/atservicesrest/v1.0` (Autotask treats path case loosely; clients use both spellings).
 
-mod query;
+pub mod query;
 mod records;
 mod units;
 mod writes;

@@ -26,14 +26,25 @@ use async_trait::async_trait;
 pub use error::ExportError;
 pub use lines::Export;
 
+use crate::files;
 use crate::live::{Distributor, LiveError};
 use crate::model::DistributorSnapshot;
 
-/// Reads a whole export; see the module docs for the rules.
+/// Reads a whole export; see the module docs for the rules. Only a regular file within
+/// [`files::EXPORT_FILE_LIMIT`] is read.
 pub fn read_export(path: &Path) -> Result<Export, ExportError> {
     let file = path.display().to_string();
-    let is_csv = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("csv"));
-    if is_csv { text::read(path, &file) } else { workbook::read(path, &file) }
+    let bytes = files::read(path, files::EXPORT_FILE_LIMIT)
+        .map_err(|e| ExportError::Open { file: file.clone(), message: e.to_string() })?;
+    let extension = path.extension().map(|e| e.to_string_lossy().to_ascii_lowercase()).unwrap_or_default();
+    read_export_bytes(&bytes, &extension, &file)
+}
+
+/// Reads an export already in memory: `extension` (lower case, `csv`, `xlsx`, ...) picks
+/// the format as the file name would; `file` names it in errors. The same rules as
+/// [`read_export`], for callers that hold the bytes (and for fuzzing the reader).
+pub fn read_export_bytes(bytes: &[u8], extension: &str, file: &str) -> Result<Export, ExportError> {
+    if extension == "csv" { text::read(bytes, file) } else { workbook::read(bytes, extension, file) }
 }
 
 /// Dicker Data's Annuity Information export (`.xlsx` or `.csv`) as a [`Distributor`].
@@ -44,16 +55,17 @@ pub struct DickerDataExport {
 }
 
 impl DickerDataExport {
-    /// Uses the export at `path`; fails early when the file does not exist.
+    /// Uses the export at `path`; fails early when it does not exist, is not a regular file
+    /// or is over [`files::EXPORT_FILE_LIMIT`] (checked on the opened handle; nothing read).
     pub fn open(path: &Path) -> Result<Self, LiveError> {
-        if !path.is_file() {
-            return Err(LiveError::Source {
-                path: path.display().to_string(),
-                message:
-                    "the Annuity Information export does not exist (download it from the Dicker Data portal)"
-                        .into(),
-            });
+        let source = |message: String| LiveError::Source { path: path.display().to_string(), message };
+        if !path.exists() {
+            return Err(source(
+                "the Annuity Information export does not exist (download it from the Dicker Data portal)"
+                    .into(),
+            ));
         }
+        files::open(path, files::EXPORT_FILE_LIMIT).map_err(|e| source(e.to_string()))?;
         Ok(DickerDataExport { path: path.to_path_buf() })
     }
 

@@ -1,18 +1,12 @@
 //! Reads a `.csv` export: the same columns as the workbook's `DETAILS` sheet.
 
-use std::path::Path;
-
 use super::ExportError;
 use super::cell::Value;
 use super::lines::{Export, Lines, Origin};
 
-pub(super) fn read(path: &Path, file: &str) -> Result<Export, ExportError> {
+pub(super) fn read(bytes: &[u8], file: &str) -> Result<Export, ExportError> {
     let open = |message: String| ExportError::Open { file: file.to_string(), message };
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .from_path(path)
-        .map_err(|e| open(e.to_string()))?;
+    let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(bytes);
     let mut lines = Lines::new(Origin { file: file.to_string(), sheet: None });
     let mut record = csv::StringRecord::new();
     let mut number: u32 = 0;

@@ -1,8 +1,8 @@
 //! Reads the `DETAILS` sheet of an `.xlsx` (or `.xls`, `.xlsb`, `.ods`) export with calamine.
 
-use std::path::Path;
+use std::io::Cursor;
 
-use calamine::{Data, Reader};
+use calamine::{Data, Reader, Sheets};
 use chrono::NaiveDate;
 
 use super::ExportError;
@@ -12,9 +12,20 @@ use super::lines::{Export, Lines, Origin};
 /// The sheet the Annuity Information export keeps its lines on.
 const SHEET: &str = "DETAILS";
 
-pub(super) fn read(path: &Path, file: &str) -> Result<Export, ExportError> {
+pub(super) fn read(bytes: &[u8], extension: &str, file: &str) -> Result<Export, ExportError> {
     let open = |message: String| ExportError::Open { file: file.to_string(), message };
-    let mut workbook = calamine::open_workbook_auto(path).map_err(|e| open(e.to_string()))?;
+    let data = Cursor::new(bytes);
+    // The format by extension, as calamine does for a path; anything else by content.
+    let opened: Result<Sheets<Cursor<&[u8]>>, String> = match extension {
+        "xls" | "xla" => calamine::open_workbook_from_rs(data).map(Sheets::Xls).map_err(|e| e.to_string()),
+        "xlsx" | "xlsm" | "xlam" => {
+            calamine::open_workbook_from_rs(data).map(Sheets::Xlsx).map_err(|e| e.to_string())
+        }
+        "xlsb" => calamine::open_workbook_from_rs(data).map(Sheets::Xlsb).map_err(|e| e.to_string()),
+        "ods" => calamine::open_workbook_from_rs(data).map(Sheets::Ods).map_err(|e| e.to_string()),
+        _ => calamine::open_workbook_auto_from_rs(data).map_err(|e| e.to_string()),
+    };
+    let mut workbook = opened.map_err(open)?;
     let names = workbook.sheet_names();
     let sheet = names
         .iter()
