@@ -7,6 +7,8 @@ use cspctl::live::sandbox::SandboxState;
 use cspctl::reconcile::{ActionKind, Plan, plan};
 use cspctl::render::{RenderOptions, json, text};
 
+#[path = "reconcile/markdown.rs"]
+mod markdown;
 #[path = "reconcile/names.rs"]
 mod names;
 #[path = "reconcile/props.rs"]

@@ -2,7 +2,6 @@
 //! likely to come from a bad input (an empty export, a wrong tenant) than from customers, so
 //! apply refuses it unless the operator says `--allow-destructive`.
 
-use crate::model::Write;
 use crate::reconcile::{ActionKind, Plan};
 
 /// Share of managed additions that may be cancelled in one apply.
@@ -16,17 +15,7 @@ const MIN_SEATS: f64 = 10.0;
 /// Why the plan is too destructive to apply without `--allow-destructive`, if it is.
 pub fn destructive(plan: &Plan) -> Option<String> {
     let cancels = plan.count(ActionKind::Cancel);
-    let seats_removed: f64 = plan
-        .actions
-        .iter()
-        .map(|a| match &a.write {
-            Write::Cancel { from_quantity, .. } => *from_quantity,
-            Write::Update { from_quantity, quantity: Some(q), .. } => {
-                (from_quantity - f64::from(*q)).max(0.0)
-            }
-            _ => 0.0,
-        })
-        .sum();
+    let seats_removed = plan.seats_removed();
     let managed = plan.managed.max(1) as f64;
     let seats = plan.managed_quantity.max(1.0);
     let mut reasons = Vec::new();

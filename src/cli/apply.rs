@@ -53,7 +53,7 @@ pub async fn run(args: &ApplyArgs, printer: &Printer) -> Result<ExitStatus, CliE
             None
         }
     };
-    let Prepared { live, plan, .. } = prepare(&options, printer).await?;
+    let Prepared { live, plan, origin, .. } = prepare(&options, printer).await?;
     if let Some(saved) = &saved {
         let differences = saved.differences(&plan);
         if differences > 0 {
@@ -64,10 +64,13 @@ pub async fn run(args: &ApplyArgs, printer: &Printer) -> Result<ExitStatus, CliE
             .hint("run `cspctl plan --out` again and review the new plan"));
         }
     }
+    // JSON and Markdown get one document: the plan alone, or the plan with the outcomes once
+    // applied (a pull-request comment or a script reads it whole).
     let json = args.options.format == Format::Json;
-    // JSON gets one document: the plan alone, or the plan with the outcomes once applied.
-    if !json || !plan.errors.is_empty() || !plan.has_changes() || (!args.auto_approve && saved.is_none()) {
-        printer.out(&render_plan(&plan, args.options.format, printer));
+    let document = json || args.options.format == Format::Markdown;
+    if !document || !plan.errors.is_empty() || !plan.has_changes() || (!args.auto_approve && saved.is_none())
+    {
+        printer.out(&render_plan(&plan, args.options.format, printer, &origin));
     }
     if !plan.errors.is_empty() {
         return Err(CliError::msg("the plan has errors; nothing was applied")
@@ -116,7 +119,7 @@ pub async fn run(args: &ApplyArgs, printer: &Printer) -> Result<ExitStatus, CliE
         if let Some(Err(e)) = written {
             printer.status(&format!("warning: audit log not written: {e}"));
         }
-        if !json {
+        if !document {
             printer.status(&line);
         }
     })
@@ -149,6 +152,9 @@ pub async fn run(args: &ApplyArgs, printer: &Printer) -> Result<ExitStatus, CliE
             .collect();
         let report = serde_json::json!({ "plan": crate::render::json_value(&plan), "outcomes": lines, "duplicates": duplicates });
         printer.out(&format!("{}\n", serde_json::to_string_pretty(&report).unwrap_or_default()));
+    } else if document {
+        let options = crate::render::RenderOptions { color: false, verbose: printer.verbose };
+        printer.out(&crate::render::markdown_applied(&plan, options, &origin, outcomes));
     }
     if let Some(why) = &run.readback {
         printer.status(&format!("warning: {why}"));

@@ -6,8 +6,9 @@ use chrono::NaiveDate;
 use super::connect::{self, Live};
 use super::{CliError, ExitStatus, Format, Printer, WorkspaceArg};
 use crate::config::Workspace;
-use crate::reconcile::Plan;
-use crate::render::{self, RenderOptions};
+use crate::git::Checkout;
+use crate::reconcile::{Finding, Plan};
+use crate::render::{self, Origin, RenderOptions};
 
 /// Options shared by `plan` and `apply`.
 #[derive(Debug, Clone, clap::Args)]
@@ -53,6 +54,8 @@ pub struct Prepared {
     pub plan: Plan,
     /// The effective date used.
     pub date: NaiveDate,
+    /// What the Markdown header says about the plan.
+    pub origin: Origin,
 }
 
 /// Loads a workspace, turning its problems into one error that lists them all.
@@ -68,8 +71,9 @@ pub fn load_workspace(dir: &Path, printer: &Printer) -> Result<Workspace, CliErr
 
 /// `cspctl plan`: read both sides, print what apply would change.
 pub async fn run(args: &PlanArgs, printer: &Printer) -> Result<ExitStatus, CliError> {
-    let Prepared { plan, date, .. } = prepare(&args.options, printer).await?;
-    printer.out(&render_plan(&plan, args.options.format, printer));
+    let Prepared { plan, date, mut origin, .. } = prepare(&args.options, printer).await?;
+    origin.full_plan = args.out.as_ref().map(|p| p.display().to_string());
+    printer.out(&render_plan(&plan, args.options.format, printer, &origin));
     if let Some(path) = &args.out {
         let saved = crate::apply::SavedPlan {
             format_version: crate::reconcile::FORMAT_VERSION,
@@ -126,15 +130,48 @@ pub async fn prepare(options: &PlanOptions, printer: &Printer) -> Result<Prepare
         plan.errors.retain(|f| targeted(&f.client));
         plan.warnings.retain(|f| targeted(&f.client));
     }
-    Ok(Prepared { live, plan, date: today })
+    add_refusals(&mut plan, live.psa.as_ref()).await?;
+    let checkout = Checkout::of(&options.workspace.dir);
+    let origin = Origin {
+        workspace: checkout
+            .as_ref()
+            .and_then(|c| c.relative(&options.workspace.dir))
+            .unwrap_or_else(|| options.workspace.dir.display().to_string()),
+        psa: live.psa.name().to_string(),
+        date: Some(today),
+        commit: checkout.as_ref().and_then(|c| Some((c.commit.clone()?, c.dirty))),
+        full_plan: None,
+    };
+    Ok(Prepared { live, plan, date: today, origin })
+}
+
+/// Adds to the plan, as findings, what apply would refuse although reconcile found no error:
+/// a pull-request check then fails (with `--strict`) instead of the apply after merge.
+async fn add_refusals(plan: &mut Plan, psa: &dyn crate::live::Psa) -> Result<(), CliError> {
+    let warn = |code: &str, message: String| Finding { code: code.to_string(), client: None, message };
+    if let Some(reason) = crate::apply::destructive(plan) {
+        plan.warnings.push(warn(
+            "destructive",
+            format!(
+                "apply refuses this plan without --allow-destructive: it looks destructive ({reason}); \
+                 an empty or partial Dicker Data source looks like this"
+            ),
+        ));
+    }
+    if plan.has_changes()
+        && let Some(budget) = psa.budget_warning(plan.actions.len()).await.map_err(|e| CliError::new(&e))?
+    {
+        plan.warnings.push(warn("request_budget", format!("{budget}; apply may be slowed down or refused")));
+    }
+    Ok(())
 }
 
 /// Renders a plan in the chosen format with the printer's colour and verbosity.
-pub fn render_plan(plan: &Plan, format: Format, printer: &Printer) -> String {
+pub fn render_plan(plan: &Plan, format: Format, printer: &Printer, origin: &Origin) -> String {
     let options = RenderOptions { color: printer.color, verbose: printer.verbose };
     match format {
         Format::Text => render::text(plan, options),
         Format::Json => render::json(plan),
-        Format::Markdown => render::markdown(plan, options),
+        Format::Markdown => render::markdown(plan, options, origin),
     }
 }

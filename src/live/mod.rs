@@ -75,4 +75,11 @@ pub trait Psa: Send + Sync {
         }
         Ok(applied)
     }
+
+    /// A warning when this run, with `planned_writes` more writes, would use a large share of
+    /// a request budget the PSA shares between integrations (Autotask's hourly threshold).
+    /// Asked after the snapshot so the plan can carry it as a finding.
+    async fn budget_warning(&self, _planned_writes: usize) -> Result<Option<String>, LiveError> {
+        Ok(None)
+    }
 }

@@ -9,7 +9,9 @@ mod plan;
 
 use chrono::NaiveDate;
 
-pub use plan::{Action, ActionKind, FORMAT_VERSION, FieldChange, Finding, Plan, UnmanagedAddition};
+pub use plan::{
+    Action, ActionKind, FORMAT_VERSION, FieldChange, Finding, Plan, REFUSING_WARNINGS, UnmanagedAddition,
+};
 
 use crate::config::Workspace;
 use crate::model::{DistributorSnapshot, PsaScope, PsaSnapshot};

@@ -88,6 +88,23 @@ pub struct Finding {
     pub message: String,
 }
 
+/// Warning codes for what `apply` (or the PSA during apply) would refuse even though the plan
+/// has no error: the plan carries them so a pull-request check fails (with `--strict`) before
+/// the apply after merge does. Errors always refuse.
+///
+/// - `destructive`: the blast-radius guard (`--allow-destructive` overrides it).
+/// - `same_day_adjustment`: Autotask takes one unit adjustment per contract service per day.
+/// - `request_budget`: the run would use a large share of the PSA's shared hourly budget.
+pub const REFUSING_WARNINGS: &[&str] = &["destructive", "same_day_adjustment", "request_budget"];
+
+impl Finding {
+    /// Whether `apply` would refuse, or be refused, because of this finding (errors always;
+    /// warnings whose code is in [`REFUSING_WARNINGS`]).
+    pub fn refuses_apply(&self) -> bool {
+        REFUSING_WARNINGS.contains(&self.code.as_str())
+    }
+}
+
 /// An addition on a managed agreement whose product no mapping names: listed, never touched.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct UnmanagedAddition {
@@ -105,6 +122,25 @@ impl Plan {
     /// Whether apply would change anything.
     pub fn has_changes(&self) -> bool {
         !self.actions.is_empty()
+    }
+
+    /// Everything apply would refuse: every error, then the refusing warnings.
+    pub fn refusals(&self) -> impl Iterator<Item = &Finding> {
+        self.errors.iter().chain(self.warnings.iter().filter(|w| w.refuses_apply()))
+    }
+
+    /// Seats the plan removes: cancelled quantities plus quantity cuts.
+    pub fn seats_removed(&self) -> f64 {
+        self.actions
+            .iter()
+            .map(|a| match &a.write {
+                Write::Cancel { from_quantity, .. } => *from_quantity,
+                Write::Update { from_quantity, quantity: Some(q), .. } => {
+                    (from_quantity - f64::from(*q)).max(0.0)
+                }
+                _ => 0.0,
+            })
+            .sum()
     }
 
     /// Number of actions of one kind.

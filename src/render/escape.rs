@@ -8,8 +8,8 @@ use std::borrow::Cow;
 use std::fmt::Write as _;
 
 /// Text for GitHub-flavoured Markdown and the HTML it allows: inline markup (`*`, `_`, `` ` ``,
-/// `~`, `$` maths, links' `[]`, tables' `|`), raw HTML (`</details><h1>`), entities (`&`),
-/// `@mentions` and line-start blocks (`#`, `-`, `1.`) all show as the characters they are.
+/// `~`, `$` maths, links' `[]`, tables' `|`), raw HTML (`</details><h1>`), entities (`&`)
+/// and line-start blocks (`#`, `-`, `1.`) all show as the characters they are.
 /// Quotes and parentheses are left alone: strings never go into attributes, and without `[`
 /// no link can form. Line breaks become spaces so one value stays
 /// in its list item or table cell; control characters are shown as in [`terminal`].
@@ -32,13 +32,40 @@ pub fn markdown(s: &str) -> Cow<'_, str> {
             '&' => out.push_str("&amp;"),
             '<' => out.push_str("&lt;"),
             '>' => out.push_str("&gt;"),
-            '@' => out.push_str("&#64;"),
             '\n' | '\r' | '\t' => out.push(' '),
             '\\' | '`' | '*' | '_' | '[' | ']' | '|' | '~' | '#' | '$' => {
                 out.push('\\');
                 out.push(c);
             }
             c if is_control(c) => push_visible(&mut out, c),
+            c => out.push(c),
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// Text inside an HTML element such as `<summary>`, where GitHub does not read Markdown (but
+/// other hosts may): HTML's `&`, `<`, `>`, `"` and Markdown's punctuation are written as
+/// character references, which read the same either way. Line breaks become spaces and
+/// control characters are shown as in [`terminal`].
+pub fn html(s: &str) -> Cow<'_, str> {
+    let special = |c: char| matches!(c, '&' | '<' | '>' | '"') || needs_markdown_escape(c);
+    let Some(start) = s.find(special) else {
+        return Cow::Borrowed(s);
+    };
+    let mut out = String::with_capacity(s.len() + 16);
+    out.push_str(&s[..start]);
+    for c in s[start..].chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\n' | '\r' | '\t' => out.push(' '),
+            c if is_control(c) => push_visible(&mut out, c),
+            c if needs_markdown_escape(c) => {
+                let _ = write!(out, "&#{};", u32::from(c));
+            }
             c => out.push(c),
         }
     }
@@ -88,8 +115,7 @@ fn push_visible(out: &mut String, c: char) {
 }
 
 fn needs_markdown_escape(c: char) -> bool {
-    matches!(c, '&' | '<' | '>' | '@' | '\\' | '`' | '*' | '_' | '[' | ']' | '|' | '~' | '#' | '$')
-        || is_control(c)
+    matches!(c, '&' | '<' | '>' | '\\' | '`' | '*' | '_' | '[' | ']' | '|' | '~' | '#' | '$') || is_control(c)
 }
 
 /// Where a backslash stops the text opening a block (bullet, setext underline, ordered list)
@@ -127,13 +153,19 @@ mod tests {
     }
 
     #[test]
+    fn html_text_is_entities_only() {
+        assert_eq!(html("Contoso </summary><h1>x</h1>"), "Contoso &lt;/summary&gt;&lt;h1&gt;x&lt;/h1&gt;");
+        assert_eq!(html("**A & B**"), "&#42;&#42;A &amp; B&#42;&#42;");
+        assert!(matches!(html("Contoso Pty Ltd"), Cow::Borrowed(_)));
+    }
+
+    #[test]
     fn markdown_markup_is_literal() {
         assert_eq!(markdown("**bold** _it_ `code`"), "\\*\\*bold\\*\\* \\_it\\_ \\`code\\`");
         assert_eq!(markdown("[x](https://evil.example)"), "\\[x\\](https://evil.example)");
         assert_eq!(markdown("$x^2$"), "\\$x^2\\$");
         assert_eq!(markdown("3) item"), "3\\) item");
         assert_eq!(markdown("a | b"), "a \\| b");
-        assert_eq!(markdown("ping @org/team"), "ping &#64;org/team");
         assert_eq!(markdown("# heading"), "\\# heading");
         assert_eq!(markdown("- item"), "\\- item");
         assert_eq!(markdown("1. item"), "1\\. item");

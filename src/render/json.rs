@@ -9,9 +9,25 @@ struct PlanDocument<'a> {
     format_version: u32,
     summary: Summary,
     actions: &'a [Action],
-    errors: &'a [Finding],
-    warnings: &'a [Finding],
+    errors: Vec<FindingDoc<'a>>,
+    warnings: Vec<FindingDoc<'a>>,
     unmanaged: &'a [UnmanagedAddition],
+}
+
+/// A finding as JSON: its fields, and `apply_refuses: true` when apply would refuse the plan
+/// because of it (every error; the warnings in `REFUSING_WARNINGS`).
+#[derive(Serialize)]
+struct FindingDoc<'a> {
+    #[serde(flatten)]
+    finding: &'a Finding,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    apply_refuses: bool,
+}
+
+fn findings(list: &[Finding], errors: bool) -> Vec<FindingDoc<'_>> {
+    list.iter()
+        .map(|finding| FindingDoc { finding, apply_refuses: errors || finding.refuses_apply() })
+        .collect()
 }
 
 #[derive(Serialize)]
@@ -21,6 +37,8 @@ struct Summary {
     cancel: usize,
     warnings: usize,
     errors: usize,
+    /// Findings that make apply refuse (errors included).
+    refusals: usize,
     managed: usize,
 }
 
@@ -42,11 +60,12 @@ pub fn json_value(plan: &Plan) -> serde_json::Value {
             cancel: plan.count(ActionKind::Cancel),
             warnings: plan.warnings.len(),
             errors: plan.errors.len(),
+            refusals: plan.refusals().count(),
             managed: plan.managed,
         },
         actions: &plan.actions,
-        errors: &plan.errors,
-        warnings: &plan.warnings,
+        errors: findings(&plan.errors, true),
+        warnings: findings(&plan.warnings, false),
         unmanaged: &plan.unmanaged,
     };
     serde_json::to_value(&doc).unwrap_or_default()

@@ -1,64 +1,370 @@
+//! The plan as a pull-request comment, after Atlantis and tfcmt: a header saying what was
+//! planned (workspace, PSA, plan date, commit), what apply would refuse at the very top, a
+//! banner when billing falls, the summary line, then one folded section per client.
+//!
+//! Every string cspctl did not write is escaped ([`super::escape`]). The comment stays under
+//! [`MAX_CHARS`]: detail is dropped from the end first, and the comment says how much was left
+//! out and where the full plan is.
+//!
+//! Lines are built by small functions ([`action_cells`], [`client_heading`]) so a new column or
+//! a per-client figure is added in one place.
+
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use super::escape::{code, markdown as escape};
-use super::{RenderOptions, show, summary, symbol};
-use crate::reconcile::Plan;
+use chrono::NaiveDate;
 
-/// The plan as a pull-request comment: the summary first, details folded.
-pub fn markdown(plan: &Plan, options: RenderOptions) -> String {
-    let mut out = String::new();
-    let _ = writeln!(out, "### cspctl plan\n\n**{}**\n", summary(plan));
-    if !plan.errors.is_empty() {
-        let _ = writeln!(out, "#### Errors\n");
-        for e in &plan.errors {
-            let _ = writeln!(out, "- `{}` {}", e.code, escape(&e.message));
+use super::escape::{code, html, markdown as md};
+use super::{RenderOptions, show, summary, symbol};
+use crate::apply::{ActionError, Outcome};
+use crate::reconcile::{Action, ActionKind, Plan};
+
+/// Largest comment produced, in bytes (never fewer than characters): under the 65,536
+/// characters GitHub accepts, with room for the marker and wrapper a posting step adds.
+pub const MAX_CHARS: usize = 60_000;
+
+/// Kept free while detail is added, for the closing tags and the "left out" note.
+const RESERVE: usize = 1_500;
+
+/// What the comment's header says about where the plan comes from.
+#[derive(Debug, Clone, Default)]
+pub struct Origin {
+    /// The workspace as a reviewer knows it (relative to the repository root when known).
+    pub workspace: String,
+    /// The PSA provider name (`connectwise`, `autotask`, `sandbox`).
+    pub psa: String,
+    /// The plan date.
+    pub date: Option<NaiveDate>,
+    /// The git commit planned, and whether the workspace had uncommitted changes.
+    pub commit: Option<(String, bool)>,
+    /// Where the full plan is (the `--out` file), named when detail is left out.
+    pub full_plan: Option<String>,
+}
+
+/// The plan as a pull-request comment.
+pub fn markdown(plan: &Plan, options: RenderOptions, origin: &Origin) -> String {
+    Comment::new(plan, options, origin, None).render()
+}
+
+/// The plan and what apply did with each action (`apply --format markdown`).
+pub fn markdown_applied(
+    plan: &Plan,
+    options: RenderOptions,
+    origin: &Origin,
+    outcomes: &[Outcome<'_>],
+) -> String {
+    Comment::new(plan, options, origin, Some(outcomes)).render()
+}
+
+struct Comment<'a> {
+    plan: &'a Plan,
+    options: RenderOptions,
+    origin: &'a Origin,
+    /// Per action (plan order), its outcome when this is an apply report.
+    outcomes: Option<Vec<Option<&'a Outcome<'a>>>>,
+    out: String,
+    /// Set once something did not fit: everything after it is left out too.
+    full: bool,
+    left_out_actions: usize,
+    left_out_findings: usize,
+}
+
+impl<'a> Comment<'a> {
+    fn new(
+        plan: &'a Plan,
+        options: RenderOptions,
+        origin: &'a Origin,
+        outcomes: Option<&'a [Outcome<'a>]>,
+    ) -> Self {
+        let outcomes = outcomes.map(|outcomes| {
+            // `execute` returns outcomes in plan order.
+            let matches = |o: &&Outcome<'a>, a: &Action| std::ptr::eq(o.action, a) || o.action == a;
+            plan.actions.iter().enumerate().map(|(i, a)| outcomes.get(i).filter(|o| matches(o, a))).collect()
+        });
+        Comment {
+            plan,
+            options,
+            origin,
+            outcomes,
+            out: String::new(),
+            full: false,
+            left_out_actions: 0,
+            left_out_findings: 0,
         }
-        out.push('\n');
     }
-    if !plan.actions.is_empty() {
-        let _ = writeln!(out, "<details><summary>{} change(s)</summary>\n", plan.actions.len());
-        let _ = writeln!(out, "| | Client | Agreement | Product | Change |\n|---|---|---|---|---|");
-        for a in &plan.actions {
-            let changes: Vec<String> = a
-                .changes
-                .iter()
-                .map(|c| match &c.before {
-                    None => format!("{}: {}", c.field, show(&c.after)),
-                    Some(_) => format!("{}: {} → {}", c.field, show(&c.before), show(&c.after)),
-                })
-                .collect();
-            let _ = writeln!(
-                out,
-                "| `{}` | {} | {} | {} | {} |",
-                symbol(a.kind),
-                escape(&a.client_name),
-                escape(&a.agreement),
-                code(&a.product),
-                escape(&changes.join("; "))
+
+    /// Appends detail if it fits (and nothing before it was dropped).
+    fn detail(&mut self, text: &str) -> bool {
+        if !self.full && self.out.len() + text.len() + RESERVE <= MAX_CHARS {
+            self.out.push_str(text);
+            true
+        } else {
+            self.full = true;
+            false
+        }
+    }
+
+    fn render(mut self) -> String {
+        self.header();
+        self.refusals();
+        self.banner();
+        let _ = writeln!(self.out, "**{}**\n", summary(self.plan));
+        if let Some(line) = self.outcome_summary() {
+            let _ = writeln!(self.out, "**{line}**\n");
+        }
+        self.clients();
+        self.warnings();
+        if self.options.verbose {
+            self.unmanaged();
+        }
+        self.left_out_note();
+        self.out
+    }
+
+    fn header(&mut self) {
+        let o = self.origin;
+        let title = if self.outcomes.is_some() { "cspctl apply" } else { "cspctl plan" };
+        let _ = writeln!(self.out, "### {title}: {}\n", md(&o.workspace));
+        let mut facts = vec![format!("**PSA** {}", psa_name(&o.psa))];
+        if let Some(date) = o.date {
+            facts.push(format!("**Plan date** {date}"));
+        }
+        match &o.commit {
+            Some((commit, dirty)) => facts.push(format!(
+                "**Commit** `{}`{}",
+                &commit[..commit.len().min(12)],
+                if *dirty { " with uncommitted changes" } else { "" }
+            )),
+            None => facts.push("**Commit** (not in a git checkout)".to_string()),
+        }
+        let _ = writeln!(self.out, "{}\n", facts.join(" · "));
+    }
+
+    /// Errors and refusing warnings, first: the reviewer sees why apply will not go ahead.
+    fn refusals(&mut self) {
+        let refusals: Vec<_> = self.plan.refusals().collect();
+        if refusals.is_empty() {
+            return;
+        }
+        let _ = writeln!(self.out, "> [!CAUTION]\n> **Apply would refuse this plan:**");
+        // The top may use a third of the comment; the full plan has the rest.
+        let limit = self.out.len() + MAX_CHARS / 3;
+        let mut shown = 0;
+        for f in &refusals {
+            let line = format!("> - `{}` {}\n", f.code, md(&f.message));
+            if self.out.len() + line.len() > limit {
+                break;
+            }
+            self.out.push_str(&line);
+            shown += 1;
+        }
+        if shown < refusals.len() {
+            self.left_out_findings += refusals.len() - shown;
+            let _ = writeln!(self.out, "> - … and {} more", refusals.len() - shown);
+        }
+        self.out.push('\n');
+    }
+
+    /// A warning when billing falls: anything cancelled, or fewer seats billed.
+    fn banner(&mut self) {
+        let cancels = self.plan.count(ActionKind::Cancel);
+        let seats = self.plan.seats_removed();
+        if cancels == 0 && seats <= 0.0 {
+            return;
+        }
+        let mut parts = Vec::new();
+        if cancels > 0 {
+            parts.push(format!("cancels {}", plural(cancels, "addition")));
+        }
+        if seats > 0.0 {
+            parts.push(format!(
+                "removes {} billed seat{}",
+                show_number(seats),
+                if seats == 1.0 { "" } else { "s" }
+            ));
+        }
+        let _ = writeln!(
+            self.out,
+            "> [!WARNING]\n> **This plan {}.** Check that the licences really ended before merging.\n",
+            parts.join(" and ")
+        );
+    }
+
+    fn outcome_summary(&self) -> Option<String> {
+        let outcomes = self.outcomes.as_ref()?;
+        let (mut applied, mut failed, mut skipped) = (0, 0, 0);
+        for o in outcomes.iter().flatten() {
+            match &o.result {
+                Ok(_) => applied += 1,
+                Err(ActionError::Skipped) => skipped += 1,
+                Err(_) => failed += 1,
+            }
+        }
+        Some(format!("Apply: {applied} applied, {failed} failed, {skipped} not attempted."))
+    }
+
+    /// One folded section per client, in client-name order; rows dropped from the end first.
+    fn clients(&mut self) {
+        let mut by_client: BTreeMap<(String, &str), Vec<usize>> = BTreeMap::new();
+        for (i, a) in self.plan.actions.iter().enumerate() {
+            by_client.entry((a.client_name.to_lowercase(), a.client.as_str())).or_default().push(i);
+        }
+        let columns = self.columns();
+        for indices in by_client.values() {
+            let actions: Vec<&Action> = indices.iter().map(|&i| &self.plan.actions[i]).collect();
+            let open = format!(
+                "<details><summary>{}</summary>\n\n| {} |\n|{}\n",
+                client_heading(&actions),
+                columns.join(" | "),
+                "---|".repeat(columns.len())
             );
+            if !self.detail(&open) {
+                self.left_out_actions += indices.len();
+                continue;
+            }
+            for (n, &i) in indices.iter().enumerate() {
+                let outcome = self.outcomes.as_ref().and_then(|o| o[i]);
+                let row = format!("| {} |\n", action_cells(&self.plan.actions[i], outcome).join(" | "));
+                if !self.detail(&row) {
+                    self.left_out_actions += indices.len() - n;
+                    break;
+                }
+            }
+            self.out.push_str("\n</details>\n\n");
         }
-        let _ = writeln!(out, "\n</details>\n");
     }
-    if !plan.warnings.is_empty() {
-        let _ = writeln!(out, "<details><summary>{} warning(s)</summary>\n", plan.warnings.len());
-        for w in &plan.warnings {
-            let _ = writeln!(out, "- `{}` {}", w.code, escape(&w.message));
+
+    fn columns(&self) -> Vec<&'static str> {
+        let mut columns = vec!["", "Agreement", "Product", "Change"];
+        if self.outcomes.is_some() {
+            columns.push("Outcome");
         }
-        let _ = writeln!(out, "\n</details>\n");
+        columns
     }
-    if options.verbose && !plan.unmanaged.is_empty() {
-        let _ = writeln!(out, "<details><summary>{} unmanaged addition(s)</summary>\n", plan.unmanaged.len());
-        for u in &plan.unmanaged {
-            let _ = writeln!(
-                out,
-                "- {} / {} × {} (addition {})",
-                escape(&u.agreement),
+
+    fn warnings(&mut self) {
+        let warnings: Vec<_> = self.plan.warnings.iter().filter(|w| !w.refuses_apply()).collect();
+        if warnings.is_empty() {
+            return;
+        }
+        let open = format!("<details><summary>{}</summary>\n\n", plural(warnings.len(), "warning"));
+        if !self.detail(&open) {
+            self.left_out_findings += warnings.len();
+            return;
+        }
+        for (n, w) in warnings.iter().enumerate() {
+            if !self.detail(&format!("- `{}` {}\n", w.code, md(&w.message))) {
+                self.left_out_findings += warnings.len() - n;
+                break;
+            }
+        }
+        self.out.push_str("\n</details>\n\n");
+    }
+
+    fn unmanaged(&mut self) {
+        let unmanaged = &self.plan.unmanaged;
+        if unmanaged.is_empty()
+            || !self.detail(&format!(
+                "<details><summary>{}</summary>\n\n",
+                plural(unmanaged.len(), "unmanaged addition")
+            ))
+        {
+            return;
+        }
+        for u in unmanaged {
+            let line = format!(
+                "- {} / {} × {} (addition {})\n",
+                md(&u.agreement),
                 code(&u.product),
                 u.quantity,
                 u.addition
             );
+            if !self.detail(&line) {
+                break;
+            }
         }
-        let _ = writeln!(out, "\n</details>\n");
+        self.out.push_str("\n</details>\n\n");
     }
-    out
+
+    fn left_out_note(&mut self) {
+        if self.left_out_actions == 0 && self.left_out_findings == 0 && !self.full {
+            return;
+        }
+        let mut parts = Vec::new();
+        if self.left_out_actions > 0 {
+            parts.push(format!("{} of {} actions", self.left_out_actions, self.plan.actions.len()));
+        }
+        if self.left_out_findings > 0 {
+            parts.push(plural(self.left_out_findings, "finding"));
+        }
+        if parts.is_empty() {
+            parts.push("some unmanaged additions".to_string());
+        }
+        let full = match &self.origin.full_plan {
+            Some(path) => format!("The full plan is in the plan JSON artifact ({}).", code(path)),
+            None => "`cspctl plan --format json` prints the full plan.".to_string(),
+        };
+        let _ = writeln!(
+            self.out,
+            "> [!NOTE]\n> Cut to fit a pull-request comment: {} are not shown. {full}",
+            parts.join(" and ")
+        );
+    }
+}
+
+/// The `<summary>` of a client's section: name, id and what changes.
+pub fn client_heading(actions: &[&Action]) -> String {
+    let first = actions[0];
+    let mut counts = Vec::new();
+    for (kind, verb) in
+        [(ActionKind::Create, "create"), (ActionKind::Update, "update"), (ActionKind::Cancel, "cancel")]
+    {
+        let n = actions.iter().filter(|a| a.kind == kind).count();
+        if n > 0 {
+            counts.push(format!("{n} to {verb}"));
+        }
+    }
+    format!("<b>{}</b> ({}): {}", html(&first.client_name), html(&first.client), counts.join(", "))
+}
+
+/// The table cells of one action (and its outcome in an apply report), escaped.
+pub fn action_cells(a: &Action, outcome: Option<&Outcome<'_>>) -> Vec<String> {
+    let changes: Vec<String> = a
+        .changes
+        .iter()
+        .map(|c| match &c.before {
+            None => format!("{}: {}", c.field, show(&c.after)),
+            Some(_) => format!("{}: {} → {}", c.field, show(&c.before), show(&c.after)),
+        })
+        .collect();
+    let mut cells = vec![
+        format!("`{}`", symbol(a.kind)),
+        md(&a.agreement).into_owned(),
+        code(&a.product),
+        md(&changes.join("; ")).into_owned(),
+    ];
+    if let Some(outcome) = outcome {
+        cells.push(match &outcome.result {
+            Ok(applied) => format!("applied (addition {})", applied.addition),
+            Err(ActionError::Skipped) => "not attempted".to_string(),
+            Err(e) => format!("**failed**: {}", md(&e.to_string())),
+        });
+    }
+    cells
+}
+
+fn psa_name(psa: &str) -> &str {
+    match psa {
+        "connectwise" => "ConnectWise Manage",
+        "autotask" => "Autotask",
+        other => other,
+    }
+}
+
+fn plural(n: usize, word: &str) -> String {
+    if n == 1 { format!("1 {word}") } else { format!("{n} {word}s") }
+}
+
+fn show_number(n: f64) -> String {
+    if n.fract() == 0.0 { format!("{n:.0}") } else { format!("{n}") }
 }

@@ -8,7 +8,9 @@ mod text;
 use crate::reconcile::{ActionKind, FieldChange, Plan};
 
 pub use json::{json, json_value};
-pub use markdown::markdown;
+pub use markdown::{
+    MAX_CHARS as MARKDOWN_MAX_CHARS, Origin, action_cells, client_heading, markdown, markdown_applied,
+};
 pub use text::text;
 
 /// What the renderers may use beyond the plan.
@@ -35,6 +37,8 @@ pub fn summary(plan: &Plan) -> String {
     line.push_str(&format!(" {}.", plural(plan.warnings.len(), "warning")));
     if !plan.errors.is_empty() {
         line.push_str(&format!(" {}; apply refuses until fixed.", plural(plan.errors.len(), "error")));
+    } else if plan.refusals().next().is_some() {
+        line.push_str(" Apply would refuse it as it stands.");
     }
     line
 }

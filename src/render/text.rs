@@ -66,7 +66,15 @@ pub fn text(plan: &Plan, options: RenderOptions) -> String {
     if plan.managed > 0 && options.verbose {
         let _ = writeln!(out, "{} existing addition(s) are managed by rule.\n", plan.managed);
     }
-    for w in &plan.warnings {
+    for w in plan.warnings.iter().filter(|w| w.refuses_apply()) {
+        let _ = writeln!(
+            out,
+            "{} {}",
+            paint(AnsiColor::Red.on_default().bold(), "blocks apply:"),
+            terminal(&w.message)
+        );
+    }
+    for w in plan.warnings.iter().filter(|w| !w.refuses_apply()) {
         let _ = writeln!(
             out,
             "{} {}",

@@ -122,7 +122,7 @@ async fn canary_credentials_never_reach_output() {
     let render = cspctl::render::RenderOptions::default();
     seen.push(cspctl::render::json(&plan));
     seen.push(cspctl::render::text(&plan, render));
-    seen.push(cspctl::render::markdown(&plan, render));
+    seen.push(cspctl::render::markdown(&plan, render, &cspctl::render::Origin::default()));
     ex_sim.shared.set_faults(faults(0.2, 0.2, 0.2, 5));
     for o in cspctl::apply::execute(&plan, &ex_client, 4, |_, _| {}).await {
         seen.push(format!("{:?}", o.result));

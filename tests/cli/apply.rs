@@ -160,3 +160,18 @@ fn target_limits_the_plan_to_named_clients() {
     assert_eq!(unknown.code, 1);
     assert!(unknown.stderr.contains("--target 999999: no client"), "{unknown}");
 }
+
+#[test]
+fn apply_markdown_is_one_comment_with_each_outcome() {
+    let ws = TestWorkspace::copy_of("examples/quickstart");
+    let apply = run(&["apply", ".", DATE, "--auto-approve", "--format", "markdown"], ws.path(), &[], None);
+    assert_eq!(apply.code, 0, "{apply}");
+    assert!(apply.stdout.starts_with("### cspctl apply"), "{}", apply.stdout);
+    assert!(apply.stdout.contains("**Apply: 8 applied, 0 failed, 0 not attempted.**"), "{}", apply.stdout);
+    assert_eq!(apply.stdout.matches("| applied (addition ").count(), 8, "{}", apply.stdout);
+    assert!(
+        !apply.stderr.contains("  ok "),
+        "outcomes are in the document, not also on stderr: {}",
+        apply.stderr
+    );
+}

@@ -59,3 +59,33 @@ fn plan_errors_exit_1_and_name_the_problem() {
     let ws = ws.file("clients/contoso.yaml", &clients);
     assert_snapshot!(cspctl(&["plan", ".", DATE], ws.path()));
 }
+
+/// Every licence inactive: apply would refuse the plan as destructive, so the plan says so
+/// itself, fails under `--strict`, and the Markdown puts the refusal at the top.
+#[test]
+fn destructive_plan_is_a_finding_at_the_top_and_fails_strict() {
+    let ws = TestWorkspace::copy_of("examples/quickstart");
+    let state = ws.read("state.yaml").replace("status: active }", "status: inactive }");
+    let ws = ws.file("state.yaml", &state);
+    let strict = run(&["plan", ".", DATE, "--strict", "--detailed-exitcode"], ws.path(), &[], None);
+    assert_eq!(strict.code, 1, "{strict}");
+    assert!(
+        strict.stdout.contains("blocks apply: apply refuses this plan without --allow-destructive"),
+        "{strict}"
+    );
+    let md = run(&["plan", ".", DATE, "--format", "markdown"], ws.path(), &[], None);
+    assert_eq!(md.code, 0, "not strict: the check shows the finding, apply refuses later");
+    let caution = md.stdout.find("[!CAUTION]").expect("a refusal block");
+    let first_client = md.stdout.find("<details>").expect("client sections");
+    assert!(caution < first_client, "{}", md.stdout);
+    let json = run(&["plan", ".", DATE, "--format", "json"], ws.path(), &[], None);
+    let doc: serde_json::Value = serde_json::from_str(&json.stdout).expect("json");
+    let destructive = doc["warnings"].as_array().unwrap().iter().find(|w| w["code"] == "destructive");
+    assert_eq!(destructive.map(|w| &w["apply_refuses"]), Some(&serde_json::json!(true)), "{doc}");
+    assert_cli_snapshot_markdown(&md.stdout);
+}
+
+fn assert_cli_snapshot_markdown(markdown: &str) {
+    let top: Vec<&str> = markdown.lines().take(12).collect();
+    assert_snapshot!("destructive_markdown_top", top.join("\n"));
+}

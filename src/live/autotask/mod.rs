@@ -67,6 +67,10 @@ impl Default for AutotaskOptions {
     }
 }
 
+/// Requests one write may take without retries, for the budget estimate: the write itself,
+/// the unit rows it is computed from, and its share of apply's reads before and after.
+const REQUESTS_PER_WRITE: u64 = 4;
+
 /// The Autotask PSA provider.
 pub struct Autotask {
     api: api::Api,
@@ -115,5 +119,11 @@ impl Psa for Autotask {
     async fn write(&self, write: &Write, current: Option<&Addition>) -> Result<Applied, LiveError> {
         self.api.expect_requests(0).await?;
         writes::apply(&self.api, write, current, self.today()).await
+    }
+
+    async fn budget_warning(&self, planned_writes: usize) -> Result<Option<String>, LiveError> {
+        let Some(threshold) = self.api.threshold().await? else { return Ok(None) };
+        let estimate = self.requests() + REQUESTS_PER_WRITE * planned_writes as u64;
+        Ok(budget::warning(&threshold, estimate))
     }
 }

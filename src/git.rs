@@ -1,0 +1,108 @@
+//! What git knows about a workspace: the checkout it lives in, the commit, whether the tree is
+//! dirty and who made the commit. Plans, saved plans and the audit log carry these so a
+//! reviewer can tie every billing change to the commit that asked for it.
+//!
+//! It runs the `git` binary (nothing to link, and it reads the repository exactly as the user's
+//! git does). Without git, or outside a repository, every answer is `None` and cspctl works as
+//! before.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+/// The git checkout a workspace directory belongs to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Checkout {
+    /// The repository's top-level directory (canonical).
+    pub root: PathBuf,
+    /// `HEAD` as a full hash; `None` in a repository with no commit yet.
+    pub commit: Option<String>,
+    /// Whether files under the workspace differ from `HEAD` (tracked changes or untracked files).
+    pub dirty: bool,
+    /// `Name <email>` of the `HEAD` commit's author.
+    pub author: Option<String>,
+}
+
+impl Checkout {
+    /// The checkout holding `dir`, or `None` without git or outside a repository.
+    pub fn of(dir: &Path) -> Option<Checkout> {
+        let root = PathBuf::from(git(dir, &["rev-parse", "--show-toplevel"])?);
+        let root = root.canonicalize().unwrap_or(root);
+        let commit = git(dir, &["rev-parse", "--verify", "--quiet", "HEAD"]);
+        let dirty = git(dir, &["status", "--porcelain", "--untracked-files=normal", "--", "."])
+            .is_some_and(|s| !s.is_empty());
+        let author = commit.as_ref().and_then(|_| git(dir, &["log", "-1", "--format=%an <%ae>"]));
+        Some(Checkout { root, commit, dirty, author })
+    }
+
+    /// `dir` relative to the repository root (`.` for the root itself), with `/` separators so
+    /// a plan made on one machine names the same workspace on another.
+    pub fn relative(&self, dir: &Path) -> Option<String> {
+        let dir = dir.canonicalize().ok()?;
+        let rel = dir.strip_prefix(&self.root).ok()?;
+        let parts: Vec<String> =
+            rel.components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect();
+        Some(if parts.is_empty() { ".".to_string() } else { parts.join("/") })
+    }
+
+    /// The first 12 characters of the commit, for headers.
+    pub fn short_commit(&self) -> Option<&str> {
+        self.commit.as_deref().map(|c| &c[..c.len().min(12)])
+    }
+}
+
+/// Runs `git ARGS` in `dir`; its trimmed stdout when it succeeds, else `None`.
+fn git(dir: &Path, args: &[&str]) -> Option<String> {
+    let output = Command::new("git")
+        .args(args)
+        .current_dir(dir)
+        .env("GIT_OPTIONAL_LOCKS", "0")
+        .stdin(Stdio::null())
+        .stderr(Stdio::null())
+        .output()
+        .ok()?;
+    output.status.success().then(|| String::from_utf8_lossy(&output.stdout).trim().to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(dir: &Path, args: &[&str]) {
+        let ok = Command::new("git")
+            .args(args)
+            .current_dir(dir)
+            .env("GIT_AUTHOR_NAME", "Ada")
+            .env("GIT_AUTHOR_EMAIL", "ada@example.com")
+            .env("GIT_COMMITTER_NAME", "Ada")
+            .env("GIT_COMMITTER_EMAIL", "ada@example.com")
+            .stdout(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success());
+        assert!(ok, "git {args:?}");
+    }
+
+    #[test]
+    fn reads_commit_author_dirty_and_relative_path() {
+        if git(Path::new("."), &["--version"]).is_none() {
+            eprintln!("skipped: no git binary");
+            return;
+        }
+        let repo = tempfile::tempdir().expect("temp dir");
+        let ws = repo.path().join("billing/tenant a");
+        std::fs::create_dir_all(&ws).expect("mkdir");
+        std::fs::write(ws.join("cspctl.yaml"), "version: 1\n").expect("write");
+        run(repo.path(), &["init", "-q"]);
+        assert_eq!(Checkout::of(&ws).and_then(|c| c.commit), None, "no commit yet");
+        run(repo.path(), &["add", "."]);
+        run(repo.path(), &["commit", "-q", "-m", "first"]);
+        let checkout = Checkout::of(&ws).expect("a checkout");
+        assert_eq!(checkout.commit.as_deref().map(str::len), Some(40));
+        assert_eq!(checkout.author.as_deref(), Some("Ada <ada@example.com>"));
+        assert!(!checkout.dirty);
+        assert_eq!(checkout.relative(&ws).as_deref(), Some("billing/tenant a"));
+        std::fs::write(ws.join("cspctl.yaml"), "version: 2\n").expect("write");
+        assert!(Checkout::of(&ws).expect("a checkout").dirty);
+        let outside = tempfile::tempdir().expect("temp dir");
+        assert_eq!(Checkout::of(outside.path()), None);
+    }
+}
