@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use chrono::NaiveDate;
 use cspctl::config::ConnectWiseSettings;
 use cspctl::live::Psa;
-use cspctl::live::connectwise::{ConnectWise, ConnectWiseCredentials, DEFAULT_CONCURRENCY};
+use cspctl::live::connectwise::{ConnectWise, ConnectWiseCredentials, DEFAULT_MAX_CONCURRENCY};
 use cspctl::live::sandbox::SandboxState;
 use cspctl::model::{
     Addition, Agreement, AgreementStatus, Company, Fingerprint, Product, PsaScope, PsaSnapshot,
@@ -67,6 +67,7 @@ fn scope(companies: usize, agreements: usize) -> PsaScope {
         companies: (1..=companies).map(|i| format!("C{i:05}")).collect(),
         agreements: (1..=agreements).map(|i| (format!("C{i:05}"), "Microsoft 365".to_string())).collect(),
         products: (1..=10).map(|j| format!("P{j:02}")).collect(),
+        ..PsaScope::default()
     }
 }
 
@@ -111,7 +112,7 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
         },
     ];
     println!(
-        "ConnectWise plan read, {LATENCY_MS} ms per response, concurrency {DEFAULT_CONCURRENCY}, best of {RUNS}"
+        "ConnectWise plan read, {LATENCY_MS} ms per response, concurrency {DEFAULT_MAX_CONCURRENCY}, best of {RUNS}"
     );
     for s in &scenarios {
         let scope = scope(s.companies, s.agreements);
@@ -129,7 +130,7 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
             best = best.min(elapsed);
         }
         let round_trips =
-            s.bulk_pages_in_sequence + (s.agreements as u64).div_ceil(DEFAULT_CONCURRENCY as u64);
+            s.bulk_pages_in_sequence + (s.agreements as u64).div_ceil(DEFAULT_MAX_CONCURRENCY as u64);
         let floor = Duration::from_millis(round_trips * LATENCY_MS);
         println!(
             "{:<38} wall {:>7.1} ms  requests {:>4}  floor {:>5} ms ({} round trips)  ratio {:.2}",

@@ -4,6 +4,7 @@
 //! declares. The data flows `config` + `live` -> `reconcile` -> `render` / `apply`.
 
 pub mod apply;
+pub mod automap;
 pub mod cli;
 pub mod config;
 pub mod files;

@@ -7,6 +7,8 @@ mod e2e;
 mod faults;
 #[path = "autotask/flows.rs"]
 mod flows;
+#[path = "support/logs.rs"]
+mod logs;
 #[path = "autotask/names.rs"]
 mod names;
 #[path = "autotask/query.rs"]
@@ -27,6 +29,8 @@ mod support;
 mod swagger;
 #[path = "autotask/timezone.rs"]
 mod timezone;
+#[path = "autotask/whole.rs"]
+mod whole;
 #[path = "autotask/writes.rs"]
 mod writes;
 
@@ -81,3 +85,5 @@ pub async fn raw(
     let status = r.status().as_u16();
     (status, r.json().await.unwrap_or(Value::Null))
 }
+#[path = "autotask/realities.rs"]
+mod realities;

@@ -4,6 +4,8 @@
 
 #[path = "connectwise/canary.rs"]
 mod canary;
+#[path = "connectwise/concurrency.rs"]
+mod concurrency;
 #[path = "connectwise/conformance.rs"]
 mod conformance;
 #[path = "connectwise/count.rs"]
@@ -12,17 +14,23 @@ mod count;
 mod e2e;
 #[path = "connectwise/faults.rs"]
 mod faults;
+#[path = "support/logs.rs"]
+mod logs;
 #[path = "connectwise/names.rs"]
 mod names;
 #[path = "connectwise/paging.rs"]
 mod paging;
 #[path = "connectwise/races.rs"]
 mod races;
+#[path = "connectwise/realities.rs"]
+mod realities;
 #[path = "connectwise/snapshot.rs"]
 mod snapshot;
 #[path = "connectwise/support.rs"]
 mod support;
 #[path = "connectwise/timezone.rs"]
 mod timezone;
+#[path = "connectwise/whole.rs"]
+mod whole;
 #[path = "connectwise/writes.rs"]
 mod writes;

@@ -3,6 +3,8 @@
 
 #[path = "dickerdata/export_file.rs"]
 mod export_file;
+#[path = "support/logs.rs"]
+mod logs;
 
 #[path = "dickerdata/export.rs"]
 mod export;

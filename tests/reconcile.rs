@@ -9,6 +9,8 @@ use cspctl::render::{RenderOptions, json, text};
 
 #[path = "reconcile/markdown.rs"]
 mod markdown;
+#[path = "reconcile/money.rs"]
+mod money;
 #[path = "reconcile/names.rs"]
 mod names;
 #[path = "reconcile/props.rs"]
@@ -27,7 +29,12 @@ fn today() -> NaiveDate {
 
 fn workspace(desired: &str) -> Workspace {
     let doc: Document = serde_saphyr::from_str(desired).expect("desired YAML");
-    synthetic::sandbox_workspace(doc.products, doc.clients, doc.defaults.unwrap_or_default())
+    let mut ws = synthetic::sandbox_workspace(doc.products, doc.clients, doc.defaults.unwrap_or_default());
+    ws.exceptions = doc.exceptions;
+    ws.settings.currency = doc.currency.unwrap_or_default();
+    ws.settings.renewal_window_days =
+        doc.renewal_window_days.unwrap_or(cspctl::config::DEFAULT_RENEWAL_WINDOW_DAYS);
+    ws
 }
 
 fn run(desired: &str, live: &str) -> Plan {

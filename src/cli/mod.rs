@@ -3,10 +3,13 @@
 
 mod apply;
 mod connect;
+mod import;
 mod output;
 mod plan;
+mod report;
 mod sandbox;
 mod schema;
+mod suggest;
 mod validate;
 
 use std::io::Write as _;
@@ -26,6 +29,10 @@ Examples:
   cspctl plan . --out plan.json && cspctl apply plan.json
                                                   apply exactly the reviewed plan (refused if stale)
   cspctl validate .                               check the YAML offline
+  cspctl import new-ws --psa sandbox --distributor sandbox --state ../examples/onboarding/state.yaml
+                                                  write a workspace from live state, for review
+  cspctl suggest .                                the YAML to add for Not Setup / Not Mapped
+  cspctl report . --format csv > billing.csv      this month's billed, cost, margin and unbilled
   cspctl sandbox serve --state state.yaml         run the vendor simulator on 127.0.0.1
 
 Exit codes (the same for every subcommand):
@@ -35,18 +42,25 @@ Exit codes (the same for every subcommand):
   2  changes present, only with --detailed-exitcode
 Credentials come only from environment variables (see README).";
 
+/// `--version`: the package version and the git commit it was built from, when built in a
+/// checkout (build.rs).
+const VERSION: &str = env!("CSPCTL_VERSION");
+
 /// Declarative Microsoft CSP licence billing: Dicker Data licences into ConnectWise Manage or Autotask.
 #[derive(Debug, Parser)]
-#[command(name = "cspctl", version, about, after_help = EXAMPLES)]
+#[command(name = "cspctl", version = VERSION, about, after_help = EXAMPLES)]
 pub struct Cli {
     #[command(subcommand)]
     command: Command,
-    /// When to use colour (`NO_COLOR` also turns it off).
+    /// When to use colour, on stdout and in logs (`NO_COLOR` turns it off, `CLICOLOR_FORCE` on).
     #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
     color: ColorChoice,
-    /// Show more: unmanaged additions, request logs.
-    #[arg(short, long, global = true)]
+    /// Show more: unmanaged additions, one log line per HTTP request.
+    #[arg(short, long, global = true, conflicts_with = "quiet")]
     verbose: bool,
+    /// Show only errors and the plan.
+    #[arg(short, long, global = true)]
+    quiet: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -57,11 +71,24 @@ enum Command {
     Apply(apply::ApplyArgs),
     /// Check the workspace YAML offline (schema and references).
     Validate(validate::ValidateArgs),
+    /// Print the billing reconciliation (billed, cost, margin, unbilled, renewals); writes nothing.
+    Report(report::ReportArgs),
     /// Print the JSON Schema of workspace files.
     Schema,
+    /// Write a workspace from live state, with proposed links for review.
+    Import(import::ImportArgs),
+    /// Propose entries for Not Setup clients and Not Mapped licences (a diff, or --write).
+    Suggest(suggest::SuggestArgs),
     /// The built-in sandbox and vendor simulator.
     #[command(subcommand)]
     Sandbox(sandbox::SandboxCommand),
+    /// Print a shell completion script (e.g. `cspctl completions bash > /etc/bash_completion.d/cspctl`).
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff), e.g. `cspctl man > ~/.local/share/man/man1/cspctl.1`.
+    Man,
 }
 
 /// How a run ended; decides the exit code.
@@ -132,8 +159,8 @@ pub fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(e) => return usage_error(&e).into(),
     };
-    init_logging(cli.verbose);
-    let printer = Printer::new(cli.color, cli.verbose);
+    init_logging(cli.color, cli.verbose);
+    let printer = Printer::new(cli.color, cli.verbose, cli.quiet);
     let status = run(cli, &printer).unwrap_or_else(|e| {
         printer.error(&e);
         ExitStatus::Failure
@@ -159,7 +186,24 @@ fn run(cli: Cli, printer: &Printer) -> Result<ExitStatus, CliError> {
         Command::Validate(args) => validate::run(&args, printer),
         Command::Plan(args) => runtime()?.block_on(plan::run(&args, printer)),
         Command::Apply(args) => runtime()?.block_on(apply::run(&args, printer)),
+        Command::Import(args) => runtime()?.block_on(import::run(&args, printer)),
+        Command::Suggest(args) => runtime()?.block_on(suggest::run(&args, printer)),
+        Command::Report(args) => runtime()?.block_on(report::run(&args, printer)),
         Command::Sandbox(cmd) => runtime()?.block_on(sandbox::run(cmd, printer)),
+        Command::Completions { shell } => {
+            let mut out = Vec::new();
+            clap_complete::generate(shell, &mut <Cli as clap::CommandFactory>::command(), "cspctl", &mut out);
+            printer.out(&String::from_utf8_lossy(&out));
+            Ok(ExitStatus::Success)
+        }
+        Command::Man => {
+            let mut out = Vec::new();
+            clap_mangen::Man::new(<Cli as clap::CommandFactory>::command())
+                .render(&mut out)
+                .map_err(|e| CliError::new(&e))?;
+            printer.out(&String::from_utf8_lossy(&out));
+            Ok(ExitStatus::Success)
+        }
     }
 }
 
@@ -167,13 +211,17 @@ fn runtime() -> Result<tokio::runtime::Runtime, CliError> {
     tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(|e| CliError::new(&e))
 }
 
-/// Logs go to stderr, off unless `--verbose` or `CSPCTL_LOG` asks for them.
-fn init_logging(verbose: bool) {
+/// Logs go to stderr, coloured by the same rule as stdout (for stderr's terminal). Off unless
+/// `-v` (one line per HTTP request, and other progress) or `CSPCTL_LOG` (a tracing filter) asks;
+/// warnings a reviewer must see are plan findings, not logs.
+fn init_logging(color: ColorChoice, verbose: bool) {
+    use std::io::IsTerminal as _;
     let filter =
         std::env::var("CSPCTL_LOG").unwrap_or_else(|_| if verbose { "cspctl=info" } else { "off" }.into());
     let _ = tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
         .with_writer(std::io::stderr)
+        .with_ansi(output::use_color(color, std::io::stderr().is_terminal()))
         .without_time()
         .try_init();
 }

@@ -5,7 +5,7 @@ use super::CliError;
 /// `--color`: whether to style output.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum ColorChoice {
-    /// Colour on a terminal, unless `NO_COLOR` is set.
+    /// Colour on a terminal (or with `CLICOLOR_FORCE`), unless `NO_COLOR` is set.
     Auto,
     /// Always colour (still off with `NO_COLOR`).
     Always,
@@ -25,6 +25,21 @@ pub enum Format {
     Markdown,
 }
 
+/// The one colour rule for every stream (stdout, and logs on stderr): `NO_COLOR` turns colour
+/// off, then `CLICOLOR_FORCE` turns it on, then `--color`, where `auto` means "the stream is a
+/// terminal".
+pub fn use_color(choice: ColorChoice, is_terminal: bool) -> bool {
+    let set = |name: &str| std::env::var_os(name).is_some_and(|v| !v.is_empty() && v != "0");
+    if set("NO_COLOR") {
+        return false;
+    }
+    match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => set("CLICOLOR_FORCE") || is_terminal,
+    }
+}
+
 /// Output policy decided once, from flags, `NO_COLOR` and whether stdout/stderr are terminals.
 #[derive(Debug, Clone)]
 pub struct Printer {
@@ -32,6 +47,8 @@ pub struct Printer {
     pub color: bool,
     /// Show unmanaged additions and more detail.
     pub verbose: bool,
+    /// Only errors and the plan (`-q`).
+    pub quiet: bool,
     /// Show progress (stderr is a terminal).
     pub progress: bool,
     /// Ask questions (stdin is a terminal).
@@ -40,18 +57,12 @@ pub struct Printer {
 
 impl Printer {
     /// Decides the policy for this process.
-    pub fn new(choice: ColorChoice, verbose: bool) -> Self {
-        let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-        let color = !no_color
-            && match choice {
-                ColorChoice::Always => true,
-                ColorChoice::Never => false,
-                ColorChoice::Auto => std::io::stdout().is_terminal(),
-            };
+    pub fn new(choice: ColorChoice, verbose: bool, quiet: bool) -> Self {
         Printer {
-            color,
+            color: use_color(choice, std::io::stdout().is_terminal()),
             verbose,
-            progress: std::io::stderr().is_terminal(),
+            quiet,
+            progress: !quiet && std::io::stderr().is_terminal(),
             interactive: std::io::stdin().is_terminal() && std::io::stderr().is_terminal(),
         }
     }
@@ -67,9 +78,11 @@ impl Printer {
         }
     }
 
-    /// A status line on stderr.
+    /// A status line on stderr (not with `-q`).
     pub fn status(&self, text: &str) {
-        eprintln!("{text}");
+        if !self.quiet {
+            eprintln!("{text}");
+        }
     }
 
     /// An error with its hints, on stderr.

@@ -129,6 +129,8 @@ pub async fn prepare(options: &PlanOptions, printer: &Printer) -> Result<Prepare
         plan.actions.retain(|a| options.target.contains(&a.client));
         plan.errors.retain(|f| targeted(&f.client));
         plan.warnings.retain(|f| targeted(&f.client));
+        plan.accepted.retain(|a| options.target.contains(&a.client));
+        plan.money.retain_clients(|c| options.target.iter().any(|t| t == c));
     }
     add_refusals(&mut plan, live.psa.as_ref()).await?;
     let checkout = Checkout::of(&options.workspace.dir);

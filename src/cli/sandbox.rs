@@ -60,6 +60,7 @@ pub async fn run(cmd: SandboxCommand, printer: &Printer) -> Result<ExitStatus, C
         late_writes: 0,
         late_ms: 60_000,
         seed: args.seed,
+        max_in_flight: 0,
         draws: 0,
         injected: 0,
     };

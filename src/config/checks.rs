@@ -39,7 +39,8 @@ impl ParsedFile {
     }
 }
 
-const SETTINGS_KEYS: [&str; 6] = ["version", "distributor", "psa", "sandbox", "defaults", "timezone"];
+const SETTINGS_KEYS: [&str; 8] =
+    ["version", "distributor", "psa", "sandbox", "defaults", "timezone", "currency", "renewal_window_days"];
 
 /// The settings of `cspctl.yaml` with what they require; settings found elsewhere are errors.
 pub fn settings(
@@ -53,7 +54,7 @@ pub fn settings(
                 errors.push(
                     Diagnostic::new(
                         file.source.mark(file.key_at(&[key]), "only allowed in cspctl.yaml"),
-                        format!("`{key}` is a workspace setting; settings belong in {SETTINGS_FILE}, other files hold only `products:` and `clients:`"),
+                        format!("`{key}` is a workspace setting; settings belong in {SETTINGS_FILE}, other files hold only `products:`, `clients:` and `exceptions:`"),
                     )
                     .help(format!("move `{key}:` to {}", settings_path.display())),
                 );
@@ -146,6 +147,8 @@ pub fn settings(
         sandbox: doc.sandbox.clone(),
         defaults: doc.defaults.clone().unwrap_or_default(),
         calendar,
+        currency: doc.currency.unwrap_or_default(),
+        renewal_window_days: doc.renewal_window_days.unwrap_or(super::workspace::DEFAULT_RENEWAL_WINDOW_DAYS),
     })
 }
 
@@ -162,6 +165,16 @@ pub fn workspace(files: &[ParsedFile], errors: &mut Vec<Diagnostic>) {
             let mark = file.source.mark(file.value_at(&["products", &index, "key"]), "defined again here");
             let code = &product.dicker_data.stock_code;
             microsoft_side(file, &index, code, product.microsoft.as_ref(), errors);
+            if product.psa.product.trim().is_empty() {
+                // What `cspctl import` writes when no PSA product fits: complete, not broken.
+                errors.push(
+                    Diagnostic::new(
+                        file.source.mark(file.value_at(&["products", &index, "psa", "product"]), "no PSA product yet"),
+                        format!("product mapping `{}` is incomplete: it names no PSA product", product.key),
+                    )
+                    .help("pick one of the candidates in the comment above the mapping (a ConnectWise catalog identifier or Autotask service name)"),
+                );
+            }
             if let Some(first) = product_keys.get(product.key.as_str()) {
                 // The same mapping twice: its stock code is a duplicate too, said once here.
                 errors.push(duplicate("product key", &product.key, mark, first));
@@ -239,6 +252,76 @@ pub fn workspace(files: &[ParsedFile], errors: &mut Vec<Diagnostic>) {
                     )),
                 };
                 errors.push(d);
+            }
+        }
+    }
+    exceptions(files, &product_keys, errors);
+}
+
+/// Each exception names a billed client of the workspace and a defined product mapping, once.
+fn exceptions(files: &[ParsedFile], product_keys: &BTreeMap<&str, Mark>, errors: &mut Vec<Diagnostic>) {
+    let billed: BTreeMap<&str, bool> = files
+        .iter()
+        .filter_map(|f| f.document.as_ref())
+        .flat_map(|d| d.clients.iter().map(|c| (c.dicker_data.as_str(), !c.ignore)))
+        .collect();
+    let client_ids: Vec<String> = billed.keys().map(|k| k.to_string()).collect();
+    let keys: Vec<String> = product_keys.keys().map(|k| k.to_string()).collect();
+    let mut seen: BTreeMap<(&str, &str), Mark> = BTreeMap::new();
+    for file in files {
+        let Some(doc) = &file.document else { continue };
+        for (i, e) in doc.exceptions.iter().enumerate() {
+            let index = i.to_string();
+            let at = |field: &str| file.value_at(&["exceptions", &index, field]);
+            match billed.get(e.client.as_str()) {
+                None => {
+                    let d = Diagnostic::new(
+                        file.source.mark(at("client"), "no client has this id"),
+                        format!("exception for client `{}`: no workspace file defines that client", e.client),
+                    );
+                    errors.push(match closest(&e.client, &client_ids) {
+                        Some(best) => d.help(format!("did you mean `{best}`?")),
+                        None => d.help("exceptions name a client defined under `clients:`"),
+                    });
+                }
+                Some(false) => errors.push(
+                    Diagnostic::new(
+                        file.source.mark(at("client"), "this client is `ignore: true`"),
+                        format!("exception for client `{}`: the client is ignored, so nothing is billed to accept", e.client),
+                    )
+                    .help("remove the exception, or the client's `ignore: true`"),
+                ),
+                Some(true) => {}
+            }
+            if !product_keys.contains_key(e.product.as_str()) {
+                let d = Diagnostic::new(
+                    file.source.mark(at("product"), "no product mapping has this key"),
+                    format!(
+                        "exception for client `{}` refers to undefined product `{}`",
+                        e.client, e.product
+                    ),
+                );
+                errors.push(match closest(&e.product, &keys) {
+                    Some(best) => d.help(format!("did you mean `{best}`?")),
+                    None => d.help("exceptions name a product mapping `key`"),
+                });
+            }
+            let mark = file.source.mark(file.value_at(&["exceptions", &index]), "accepted again here");
+            match seen.get(&(e.client.as_str(), e.product.as_str())) {
+                Some(first) => errors.push(
+                    Diagnostic::new(
+                        mark,
+                        format!(
+                            "client `{}` / product `{}` has two exceptions; a pair is accepted once",
+                            e.client, e.product
+                        ),
+                    )
+                    .related(first.clone())
+                    .help("keep one exception for the pair and remove the other"),
+                ),
+                None => {
+                    seen.insert((&e.client, &e.product), relabel(mark, "first accepted here"));
+                }
             }
         }
     }

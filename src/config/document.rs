@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
+use chrono::NaiveDate;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -35,12 +36,66 @@ pub struct Document {
     /// Per-client settings that clients do not override. Only in `cspctl.yaml`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub defaults: Option<ClientDefaults>,
+    /// Currency of every amount (PSA prices and Dicker Data costs); default `AUD`. Labels
+    /// amounts, converts nothing. Only in `cspctl.yaml`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub currency: Option<Currency>,
+    /// Days ahead within which a commitment renewal is reported; default 30. Only in `cspctl.yaml`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(max = 3660))]
+    pub renewal_window_days: Option<u32>,
     /// Product mappings: Dicker Data stock code to PSA product.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub products: Vec<ProductMapping>,
     /// Dicker Data clients and where they bill.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub clients: Vec<Client>,
+    /// Accepted differences between Dicker Data and the PSA, pinned to both quantities.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub exceptions: Vec<Exception>,
+}
+
+/// The currency amounts are in (Dicker Data bills Australian partners in AUD, New Zealand
+/// partners in NZD).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub enum Currency {
+    /// Australian dollars.
+    #[default]
+    AUD,
+    /// New Zealand dollars.
+    NZD,
+}
+
+impl std::fmt::Display for Currency {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Currency::AUD => "AUD",
+            Currency::NZD => "NZD",
+        })
+    }
+}
+
+/// An accepted difference for one client and product mapping: while Dicker Data still holds
+/// `dicker_data` seats and the PSA still bills `psa`, the plan leaves the pair alone and lists
+/// it as accepted; when either moves, or after `expires`, the plan acts again and says why.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Exception {
+    /// Dicker Data client id (a client of the workspace).
+    pub client: String,
+    /// Product mapping key.
+    pub product: String,
+    /// Active Dicker Data seats of that mapping accepted as they are.
+    pub dicker_data: u32,
+    /// PSA quantity accepted as it is.
+    pub psa: u32,
+    /// Why the difference is accepted; shown in every plan and report.
+    #[schemars(length(min = 1))]
+    pub reason: String,
+    /// Last day (YYYY-MM-DD) the exception holds; afterwards the plan acts again.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<String>", regex(pattern = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"))]
+    pub expires: Option<NaiveDate>,
 }
 
 /// Licence source.
@@ -122,7 +177,8 @@ pub struct ConnectWiseSettings {
     /// API model version sent in `Accept` (default `2026.4`, the version cspctl is tested against).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub api_version: Option<String>,
-    /// Agreements whose additions are read at once (default 8).
+    /// Most reads in flight at once (default 32). cspctl starts at 4 and adapts: more while
+    /// answers stay fast and clean, fewer on 429/503 or slowing answers, pausing for `Retry-After`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(range(min = 1, max = 64))]
     pub concurrency: Option<usize>,

@@ -55,12 +55,13 @@ pub fn load(dir: &Path) -> Result<Workspace, ConfigErrors> {
     match settings {
         Some(settings) if errors.is_empty() => {
             let documents = files.into_iter().filter_map(|f| f.document);
-            let (mut products, mut clients) = (Vec::new(), Vec::new());
+            let (mut products, mut clients, mut exceptions) = (Vec::new(), Vec::new(), Vec::new());
             for mut doc in documents {
                 products.append(&mut doc.products);
                 clients.append(&mut doc.clients);
+                exceptions.append(&mut doc.exceptions);
             }
-            Ok(Workspace { root: dir.to_path_buf(), settings, products, clients })
+            Ok(Workspace { root: dir.to_path_buf(), settings, products, clients, exceptions })
         }
         _ => Err(ConfigErrors(errors)),
     }

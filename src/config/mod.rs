@@ -11,6 +11,7 @@ mod secrets;
 mod state_check;
 mod wording;
 mod workspace;
+pub mod write;
 mod yaml_error;
 
 pub use diagnostic::{ConfigErrors, Diagnostic, Mark, SourceFile};
@@ -18,7 +19,7 @@ pub use document::*;
 pub use load::{load, skipped_files};
 pub use located::Pos;
 pub use state_check::check_sandbox_state;
-pub use workspace::{Settings, Workspace};
+pub use workspace::{DEFAULT_RENEWAL_WINDOW_DAYS, Settings, Workspace};
 
 /// The settings file every workspace has at its root.
 pub const SETTINGS_FILE: &str = "cspctl.yaml";

@@ -3,9 +3,12 @@ use std::path::PathBuf;
 use crate::model::Calendar;
 
 use super::{
-    Client, ClientDefaults, DistributorSource, OnLicenceRemoved, ProductMapping, PsaConnection,
-    SandboxSettings, SyncDescription,
+    Client, ClientDefaults, Currency, DistributorSource, Exception, OnLicenceRemoved, ProductMapping,
+    PsaConnection, SandboxSettings, SyncDescription,
 };
+
+/// How far ahead renewals are reported when `renewal_window_days` is not set.
+pub const DEFAULT_RENEWAL_WINDOW_DAYS: u32 = 30;
 
 /// The settings of `cspctl.yaml`, with required parts present.
 #[derive(Debug, Clone, PartialEq)]
@@ -20,6 +23,10 @@ pub struct Settings {
     pub defaults: ClientDefaults,
     /// The tenant's calendar (`timezone:`), the one place that says what day it is.
     pub calendar: Calendar,
+    /// Currency of all amounts.
+    pub currency: Currency,
+    /// Days ahead within which renewals are reported.
+    pub renewal_window_days: u32,
 }
 
 /// A loaded, checked workspace: what the operator wants.
@@ -33,6 +40,8 @@ pub struct Workspace {
     pub products: Vec<ProductMapping>,
     /// All clients, in file order (files sorted by path).
     pub clients: Vec<Client>,
+    /// All accepted exceptions, in file order.
+    pub exceptions: Vec<Exception>,
 }
 
 impl Workspace {

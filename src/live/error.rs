@@ -33,6 +33,11 @@ pub enum LiveError {
     /// Credentials were refused.
     #[error("{request} was refused (HTTP {status}): {message}. Check the credential environment variables")]
     Auth { request: RequestLabel, status: u16, message: String },
+    /// The credentials work but the API user may not do this (Autotask says so with a 500).
+    #[error(
+        "{request} was refused (HTTP {status}): {message}. The API user's security level does not allow this; grant it in the PSA or use an API user whose role does"
+    )]
+    Permission { request: RequestLabel, status: u16, message: String },
     /// No usable answer: timeout, connection failure, or retries exhausted.
     #[error("{request}: {message}")]
     Transport { request: RequestLabel, message: String },

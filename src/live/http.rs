@@ -7,6 +7,7 @@ use rand::Rng;
 use reqwest::{RequestBuilder, Response, StatusCode};
 use serde::de::DeserializeOwned;
 
+use super::adaptive::{Adaptive, Outcome};
 use super::{LiveError, RequestLabel};
 
 /// How hard to try before giving up on a request.
@@ -62,6 +63,16 @@ pub struct Reply {
 }
 
 impl Reply {
+    /// A reply as a vendor would send it, for the unit tests of error-body parsing.
+    #[cfg(test)]
+    pub(crate) fn canned(status: u16, body: &str) -> Reply {
+        Reply {
+            status: StatusCode::from_u16(status).unwrap(),
+            headers: Default::default(),
+            body: bytes::Bytes::from(body.to_string()),
+        }
+    }
+
     /// Decodes a JSON body, naming the request when it is not what was expected.
     pub fn json<T: DeserializeOwned>(&self, request: &RequestLabel) -> Result<T, LiveError> {
         serde_json::from_slice(&self.body)
@@ -94,9 +105,21 @@ pub async fn send(
     idempotency: Idempotency,
     build: impl Fn() -> RequestBuilder,
 ) -> Result<Reply, LiveError> {
+    send_gated(request, policy, idempotency, None, build).await
+}
+
+/// As [`send`], each attempt holding a slot of `gate` (when given) and telling it how the
+/// attempt went, so the number in flight follows what the server can take.
+pub async fn send_gated(
+    request: &RequestLabel,
+    policy: &RetryPolicy,
+    idempotency: Idempotency,
+    gate: Option<&Adaptive>,
+    build: impl Fn() -> RequestBuilder,
+) -> Result<Reply, LiveError> {
     let started = std::time::Instant::now();
     let mut attempts = 0;
-    let result = send_with_retries(request, policy, idempotency, build, &mut attempts).await;
+    let result = send_with_retries(request, policy, idempotency, gate, build, &mut attempts).await;
     let status = match &result {
         Ok(reply) => reply.status.as_u16().to_string(),
         Err(_) => "failed".to_string(),
@@ -117,26 +140,50 @@ async fn send_with_retries(
     request: &RequestLabel,
     policy: &RetryPolicy,
     idempotency: Idempotency,
+    gate: Option<&Adaptive>,
     build: impl Fn() -> RequestBuilder,
     attempt: &mut u32,
 ) -> Result<Reply, LiveError> {
     loop {
         *attempt += 1;
         let last = *attempt >= policy.max_attempts;
+        let permit = match gate {
+            Some(g) => Some(g.acquire().await),
+            None => None,
+        };
+        let started = tokio::time::Instant::now();
         let outcome = build().send().await;
         match outcome {
             Ok(response) => {
                 let status = response.status();
                 let retry_after = retry_after(&response);
+                let throttled = matches!(status.as_u16(), 429 | 503);
                 let retryable = status == StatusCode::TOO_MANY_REQUESTS
                     || (idempotency == Idempotency::Retry && matches!(status.as_u16(), 502..=504));
+                if throttled && let Some(p) = permit {
+                    p.done(Outcome::Throttled(retry_after.map(|d| d.min(policy.max_delay))));
+                    if retryable && !last {
+                        tracing::debug!(%request, %status, attempt = *attempt, "retrying");
+                        // The gate holds new requests for `Retry-After`; this one waits too.
+                        sleep_backoff(policy, *attempt, retry_after).await;
+                        continue;
+                    }
+                    let headers = response.headers().clone();
+                    let body = response.bytes().await.unwrap_or_default();
+                    return Ok(Reply { status, headers, body });
+                }
                 if retryable && !last {
                     tracing::debug!(%request, %status, attempt = *attempt, "retrying");
+                    drop(permit);
                     sleep_backoff(policy, *attempt, retry_after).await;
                     continue;
                 }
                 let headers = response.headers().clone();
-                match response.bytes().await {
+                let body = response.bytes().await;
+                if let (Some(p), Ok(_)) = (permit, &body) {
+                    p.done(Outcome::Answered(started.elapsed()));
+                }
+                match body {
                     Ok(body) => return Ok(Reply { status, headers, body }),
                     Err(e) if idempotency == Idempotency::Retry && !last => {
                         tracing::debug!(%request, error = %e, attempt = *attempt, "body read failed; retrying");
@@ -147,6 +194,7 @@ async fn send_with_retries(
             }
             Err(e) if idempotency == Idempotency::Retry && !last => {
                 tracing::debug!(%request, error = %e, attempt = *attempt, "retrying");
+                drop(permit);
                 sleep_backoff(policy, *attempt, None).await;
             }
             Err(e) => return Err(transport(request, &e)),

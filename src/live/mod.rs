@@ -2,6 +2,7 @@
 //! vendor. Reads are whole snapshots (no per-object getters, so no N+1 request patterns);
 //! writes take one [`Write`] with the fingerprint its plan saw.
 
+pub mod adaptive;
 pub mod autotask;
 pub mod connectwise;
 pub mod dickerdata;

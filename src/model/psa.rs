@@ -128,6 +128,10 @@ pub struct PsaScope {
     pub agreements: BTreeSet<(String, String)>,
     /// Product identifiers the workspace maps to.
     pub products: BTreeSet<String>,
+    /// Onboarding (`import`, `suggest`): read every company, agreement and product, not only
+    /// those named, in pages of the largest size. Additions are still read only for the named
+    /// agreements.
+    pub whole: bool,
 }
 
 /// The in-scope PSA state, read in one go: the other input of a plan.
@@ -146,4 +150,8 @@ pub struct PsaSnapshot {
     /// Additions on the agreements in scope (all of them, managed or not).
     #[serde(default)]
     pub additions: Vec<Addition>,
+    /// Companies the PSA marks inactive (ConnectWise status or deleted flag, Autotask
+    /// `isActive`): onboarding ranks them below active ones and never links them on its own.
+    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
+    pub inactive_companies: BTreeSet<PsaId>,
 }

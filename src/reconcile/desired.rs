@@ -3,8 +3,11 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
+use chrono::NaiveDate;
+
 use super::findings::Findings;
 use super::index::{Found, MappingIndex, PsaIndex, Unmapped, list_named};
+use super::money::{Cycle, Holding, MoneyBuilder, Unbilled};
 use crate::config::{Client, OnLicenceRemoved, PricePolicy, ProductMapping, SyncDescription, Workspace};
 use crate::model::{
     Agreement, AgreementStatus, Company, Customer, DistributorSnapshot, Licence, LicenceStatus, NameKey,
@@ -27,7 +30,10 @@ pub(super) struct Target<'a> {
     pub owner: Owner<'a>,
     pub product: &'a Product,
     pub quantity: u32,
-    pub mappings: BTreeSet<&'a str>,
+    /// Mapping keys feeding it, with the client's active Dicker Data seats of each.
+    pub mappings: BTreeMap<&'a str, u32>,
+    /// Dicker Data's side: seats held, their cost, their term ends.
+    pub holding: Holding,
     pub description: Option<String>,
     pub price: PricePolicy,
 }
@@ -39,11 +45,20 @@ pub(super) struct Desired<'a> {
     pub agreements: BTreeMap<PsaId, Owner<'a>>,
     /// PSA products that some mapping names, with the mapping keys.
     pub mapped_products: BTreeMap<PsaId, BTreeSet<&'a str>>,
+    /// Whether each mapped PSA product's price is per month or per year.
+    pub cycles: HashMap<PsaId, Cycle>,
     pub findings: Findings,
+    /// Money found on the way: licences billed nowhere.
+    pub money: MoneyBuilder,
 }
 
 /// Walks every client and licence once.
-pub(super) fn desired<'a>(ws: &'a Workspace, dd: &'a DistributorSnapshot, psa: &PsaIndex<'a>) -> Desired<'a> {
+pub(super) fn desired<'a>(
+    ws: &'a Workspace,
+    dd: &'a DistributorSnapshot,
+    psa: &PsaIndex<'a>,
+    today: NaiveDate,
+) -> Desired<'a> {
     let licences = super::index::licences_by_customer(dd);
     let clients: BTreeMap<&str, &Client> =
         ws.clients.iter().rev().map(|c| (c.dicker_data.as_str(), c)).collect();
@@ -53,12 +68,14 @@ pub(super) fn desired<'a>(ws: &'a Workspace, dd: &'a DistributorSnapshot, psa: &
         mappings: MappingIndex::new(ws),
         by_key: ws.products.iter().map(|m| (m.key.as_str(), m)).collect(),
         findings: Findings::default(),
+        money: MoneyBuilder::default(),
+        today,
         targets: BTreeMap::new(),
         agreements: BTreeMap::new(),
         blocked: BTreeSet::new(),
     };
-    not_setup(dd, &clients, &licences, &mut walk.findings);
-    let mapped_products = mapped_products(ws, psa, &mut walk.findings);
+    not_setup(dd, &clients, &licences, &mut walk.findings, &mut walk.money);
+    let (mapped_products, cycles) = mapped_products(ws, psa, &mut walk.findings);
     let customers: HashMap<&str, &Customer> = dd.customers.iter().map(|c| (c.id.as_str(), c)).collect();
     for (id, client) in clients.into_iter().filter(|(_, c)| !c.ignore) {
         match customers.get(id) {
@@ -72,12 +89,12 @@ pub(super) fn desired<'a>(ws: &'a Workspace, dd: &'a DistributorSnapshot, psa: &
             ),
         }
     }
-    let Walk { mut targets, mut agreements, blocked, findings, .. } = walk;
+    let Walk { mut targets, mut agreements, blocked, findings, money, .. } = walk;
     for id in blocked {
         agreements.remove(&id);
     }
     targets.retain(|(agreement, _), _| agreements.contains_key(agreement));
-    Desired { targets, agreements, mapped_products, findings }
+    Desired { targets, agreements, mapped_products, cycles, findings, money }
 }
 
 /// Dicker Data customers with active licences that no workspace file names.
@@ -86,21 +103,49 @@ fn not_setup(
     clients: &BTreeMap<&str, &Client>,
     licences: &BTreeMap<&str, Vec<&Licence>>,
     findings: &mut Findings,
+    money: &mut MoneyBuilder,
 ) {
     for customer in dd.customers.iter().filter(|c| !clients.contains_key(c.id.as_str())) {
-        let active = licences.get(customer.id.as_str()).map_or(0, |l| count_active(l));
-        if active == 0 {
+        let mut holding = Holding::default();
+        for l in licences.get(customer.id.as_str()).into_iter().flatten() {
+            if l.status == LicenceStatus::Active {
+                holding.add(l);
+            }
+        }
+        if holding.lines == 0 {
             continue; // nothing to bill: not worth a warning
         }
+        let unbilled = Unbilled::of(&holding);
         findings.warn(
             "not_setup",
             Some(&customer.id),
             format!(
-                "client {} \"{}\" is Not Setup: Dicker Data bills it {active} active licence line(s) but no workspace file names it (add it under `clients:`, or with `ignore: true`)",
-                customer.id, customer.name
+                "client {} \"{}\" is Not Setup: Dicker Data bills it {} active licence line(s){} but no workspace file names it (add it under `clients:`, or with `ignore: true`)",
+                customer.id,
+                customer.name,
+                holding.lines,
+                at_cost(&unbilled),
             ),
         );
+        money.unbilled(&customer.id, &customer.name, true, unbilled);
     }
+}
+
+/// `, $253.71/month at cost` when the cost is known, for unbilled licences.
+fn at_cost(unbilled: &Unbilled) -> String {
+    if unbilled.cost.is_zero() {
+        return String::new();
+    }
+    let unpriced = if unbilled.unpriced_seats > 0 {
+        format!(" and {} seat(s) of unknown cost", unbilled.unpriced_seats)
+    } else {
+        String::new()
+    };
+    format!(
+        " ({} licences, {}/month at cost{unpriced}, billed to no one)",
+        unbilled.licences,
+        super::money::show(unbilled.cost)
+    )
 }
 
 /// The PSA products the mappings name, with their mapping keys; unknown and inactive ones
@@ -109,7 +154,7 @@ fn mapped_products<'a>(
     ws: &'a Workspace,
     psa: &PsaIndex,
     findings: &mut Findings,
-) -> BTreeMap<PsaId, BTreeSet<&'a str>> {
+) -> (BTreeMap<PsaId, BTreeSet<&'a str>>, HashMap<PsaId, Cycle>) {
     let mut mapped: BTreeMap<PsaId, BTreeSet<&str>> = BTreeMap::new();
     let mut unknown: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
     let mut ambiguous: BTreeMap<&str, (Vec<&Product>, Vec<&str>)> = BTreeMap::new();
@@ -161,11 +206,18 @@ fn mapped_products<'a>(
             );
         }
     }
-    mapped
+    let by_key: HashMap<&str, &ProductMapping> = ws.products.iter().map(|m| (m.key.as_str(), m)).collect();
+    let cycles = mapped
+        .iter()
+        .map(|(id, keys)| {
+            (*id, Cycle::of(keys.iter().filter_map(|k| by_key.get(k)).map(|m| &m.dicker_data.stock_code)))
+        })
+        .collect();
+    (mapped, cycles)
 }
 
 /// Seats a client holds per mapping key, with one licence to take a description from.
-type Held<'a> = BTreeMap<&'a str, (u32, Option<&'a Licence>)>;
+type Held<'a> = BTreeMap<&'a str, (Holding, Option<&'a Licence>)>;
 
 /// The state of the walk over clients: what has been decided so far.
 struct Walk<'a, 'p> {
@@ -174,6 +226,8 @@ struct Walk<'a, 'p> {
     mappings: MappingIndex<'a>,
     by_key: HashMap<&'a str, &'a ProductMapping>,
     findings: Findings,
+    money: MoneyBuilder,
+    today: NaiveDate,
     targets: BTreeMap<(PsaId, PsaId), Target<'a>>,
     agreements: BTreeMap<PsaId, Owner<'a>>,
     blocked: BTreeSet<PsaId>,
@@ -226,9 +280,18 @@ impl<'a> Walk<'a, '_> {
             sync: self.ws.sync_description(client),
             on_removed: self.ws.on_licence_removed(client),
         };
-        let held = self.held(client, licences);
+        let client_name = client.name.as_deref().unwrap_or(&customer.name);
+        let held = self.held(client, client_name, licences);
+        super::renewals::renewals(
+            id,
+            licences,
+            self.today,
+            self.ws.settings.renewal_window_days,
+            &mut self.findings,
+        );
         let resolved = self.resolve_agreements(client, company, &owner);
-        for (key, (quantity, sample)) in held {
+        for (key, (holding, sample)) in held {
+            let quantity = holding.seats;
             let Some(mapping) = self.by_key.get(key).copied() else { continue };
             let rules = client.products.get(key).cloned().unwrap_or_default();
             let Some(agreement_name) = rules.agreement.as_deref().or(client.agreement.as_deref()) else {
@@ -253,26 +316,28 @@ impl<'a> Walk<'a, '_> {
                 owner: owner(agreement),
                 product,
                 quantity: 0,
-                mappings: BTreeSet::new(),
+                mappings: BTreeMap::new(),
+                holding: Holding::default(),
                 description,
                 price: mapping.price.clone().unwrap_or_default(),
             });
             target.quantity = target.quantity.saturating_add(billed);
-            target.mappings.insert(mapping.key.as_str());
+            target.mappings.insert(mapping.key.as_str(), quantity);
+            target.holding.merge(&holding);
         }
     }
 
     /// Active seats per mapping key (every key the client has rules for included); licences
     /// with no single mapping are reported as Not Mapped.
-    fn held(&mut self, client: &'a Client, licences: &[&'a Licence]) -> Held<'a> {
+    fn held(&mut self, client: &'a Client, client_name: &str, licences: &[&'a Licence]) -> Held<'a> {
         let id = client.dicker_data.as_str();
         let mut held: Held = BTreeMap::new();
-        let mut unmapped: BTreeMap<String, (u32, String)> = BTreeMap::new();
+        let mut unmapped: BTreeMap<String, (Holding, String)> = BTreeMap::new();
         for licence in licences.iter().filter(|l| l.status == LicenceStatus::Active) {
             match self.mappings.find(&licence.stock_code) {
                 Ok(m) => {
-                    let entry = held.entry(m.key.as_str()).or_insert((0, Some(licence)));
-                    entry.0 = entry.0.saturating_add(licence.quantity);
+                    let entry = held.entry(m.key.as_str()).or_insert((Holding::default(), Some(licence)));
+                    entry.0.add(licence);
                 }
                 Err(why) => {
                     let note = match why {
@@ -281,20 +346,28 @@ impl<'a> Walk<'a, '_> {
                             format!(" (matches {}: map the exact code)", keys.join(", "))
                         }
                     };
-                    let entry = unmapped.entry(licence.stock_code.to_string()).or_insert((0, note));
-                    entry.0 = entry.0.saturating_add(licence.quantity);
+                    let entry =
+                        unmapped.entry(licence.stock_code.to_string()).or_insert((Holding::default(), note));
+                    entry.0.add(licence);
                 }
             }
         }
-        for (code, (quantity, note)) in unmapped {
+        let mut unbilled = Holding::default();
+        for (code, (holding, note)) in unmapped {
             self.findings.warn(
                 "not_mapped",
                 Some(id),
-                format!("client {id}: licence {code} × {quantity} is Not Mapped: no product mapping has this stock code{note}"),
+                format!(
+                    "client {id}: licence {code} × {} is Not Mapped: no product mapping has this stock code{note}{}",
+                    holding.seats,
+                    at_cost(&Unbilled::of(&holding))
+                ),
             );
+            unbilled.merge(&holding);
         }
+        self.money.unbilled(id, client_name, false, Unbilled::of(&unbilled));
         for key in client.products.keys() {
-            held.entry(key.as_str()).or_insert((0, None));
+            held.entry(key.as_str()).or_insert((Holding::default(), None));
         }
         held
     }
@@ -373,10 +446,6 @@ fn resolve_agreement<'a>(
         ),
     }
     None
-}
-
-fn count_active(licences: &[&Licence]) -> usize {
-    licences.iter().filter(|l| l.status == LicenceStatus::Active).count()
 }
 
 /// Names match when they differ only in case and spacing.

@@ -5,8 +5,10 @@ use chrono::NaiveDate;
 use serde_json::{Value, json};
 
 use super::desired::{Desired, Owner, Target};
+use super::exceptions::{AcceptedException, Exceptions};
 use super::findings::Findings;
 use super::index::PsaIndex;
+use super::money::{self, MoneyBuilder};
 use super::{Action, ActionKind, FieldChange, UnmanagedAddition};
 use crate::config::{OnLicenceRemoved, PriceUpdate, SyncDescription};
 use crate::model::{Addition, Product, PsaId, Write};
@@ -17,9 +19,17 @@ pub(super) struct Diff {
     pub unmanaged: Vec<UnmanagedAddition>,
     pub managed: usize,
     pub managed_quantity: f64,
+    pub accepted: Vec<AcceptedException>,
 }
 
-pub(super) fn diff(desired: &Desired, psa: &PsaIndex, today: NaiveDate, findings: &mut Findings) -> Diff {
+pub(super) fn diff(
+    desired: &Desired,
+    psa: &PsaIndex,
+    exceptions: &mut Exceptions,
+    today: NaiveDate,
+    findings: &mut Findings,
+    money: &mut MoneyBuilder,
+) -> Diff {
     // Owned additions sorted by (agreement, product): one allocation, groups found by search.
     let mut owned: Vec<((PsaId, PsaId), &Addition)> = Vec::new();
     let mut unmanaged = Vec::new();
@@ -52,6 +62,7 @@ pub(super) fn diff(desired: &Desired, psa: &PsaIndex, today: NaiveDate, findings
     keys.sort_unstable();
     keys.dedup();
     let mut actions = Vec::new();
+    let mut accepted = Vec::new();
     for key in keys {
         let start = owned.partition_point(|(k, _)| *k < key);
         let end = start + owned[start..].partition_point(|(k, _)| *k == key);
@@ -64,7 +75,7 @@ pub(super) fn diff(desired: &Desired, psa: &PsaIndex, today: NaiveDate, findings
         let Some(product) = target.map(|t| t.product).or_else(|| psa.product_ids.get(&key.1).copied()) else {
             continue;
         };
-        let action = match existing {
+        let mut action = match existing {
             [] => target.and_then(|t| create(t, today)),
             [(_, addition)] => change(target, owner, product, addition, today),
             many => {
@@ -83,8 +94,36 @@ pub(super) fn diff(desired: &Desired, psa: &PsaIndex, today: NaiveDate, findings
                 None
             }
         };
-        let Some(action) = action else { continue };
-        if !in_window(owner, today) {
+        let mut held_back = "";
+        if !exceptions.is_empty() {
+            let psa_quantity = match existing {
+                [] => Some(0.0),
+                [(_, a)] => Some(a.quantity),
+                _ => None,
+            };
+            let seats: Vec<(&str, u32)> = match target {
+                Some(t) => t.mappings.iter().map(|(k, n)| (*k, *n)).collect(),
+                None => desired.mapped_products.get(&key.1).into_iter().flatten().map(|k| (*k, 0)).collect(),
+            };
+            let client = owner.client.dicker_data.as_str();
+            if let Some(e) = exceptions.judge(client, seats, psa_quantity, today, findings) {
+                held_back = " (an accepted exception)";
+                accepted.push(AcceptedException {
+                    client: client.to_string(),
+                    client_name: owner.client_name.clone(),
+                    agreement: owner.agreement.name.clone(),
+                    product: product.identifier.clone(),
+                    mapping: e.product.clone(),
+                    dicker_data: e.dicker_data,
+                    psa: e.psa,
+                    reason: e.reason.clone(),
+                    expires: e.expires,
+                    withheld: action.take().map(|a| a.changes).unwrap_or_default(),
+                });
+            }
+        }
+        if action.is_some() && !in_window(owner, today) {
+            action = None;
             findings.error(
                 "outside_agreement_window",
                 Some(&owner.client.dicker_data),
@@ -96,13 +135,32 @@ pub(super) fn diff(desired: &Desired, psa: &PsaIndex, today: NaiveDate, findings
                     product.identifier
                 ),
             );
-            continue;
         }
+        let cycle = desired.cycles.get(&key.1).copied().unwrap_or_default();
+        let additions = existing.iter().map(|(_, a)| *a);
+        let (line, revenue) =
+            money::line(owner, product, cycle, target, additions, action.as_ref().map(|a| &a.write));
+        let why = match target {
+            Some(t) if held_back.is_empty() && t.quantity < t.holding.seats => rule_reason(owner, t),
+            _ => held_back.to_string(),
+        };
+        if let Some(t) = target {
+            money::findings(&line, t, existing.first().map(|(_, a)| *a), findings);
+            super::renewals::below_commitment(&line, &t.holding, &why, findings);
+        }
+        if !line.is_empty() {
+            money.line(line, &owner.client_name);
+        }
+        let Some(action) = action else { continue };
         if let [(_, addition)] = existing {
             same_day(addition, &action.write, owner, product, today, findings);
         }
-        let mappings = desired.mapped_products.get(&key.1).cloned().unwrap_or_default();
-        let mappings = target.map_or(mappings, |t| t.mappings.clone());
+        let mappings: Vec<String> = match target {
+            Some(t) => t.mappings.keys().map(|k| k.to_string()).collect(),
+            None => {
+                desired.mapped_products.get(&key.1).into_iter().flatten().map(|k| k.to_string()).collect()
+            }
+        };
         actions.push(Action {
             kind: action.kind,
             client: owner.client.dicker_data.clone(),
@@ -110,14 +168,27 @@ pub(super) fn diff(desired: &Desired, psa: &PsaIndex, today: NaiveDate, findings
             company: owner.company.identifier.clone(),
             agreement: owner.agreement.name.clone(),
             product: product.identifier.clone(),
-            mappings: mappings.into_iter().map(str::to_string).collect(),
+            mappings,
             addition: existing.first().map(|(_, a)| a.id),
             fingerprint: existing.first().map(|(_, a)| a.fingerprint.clone()),
             changes: action.changes,
+            revenue,
             write: action.write,
         });
     }
-    Diff { actions, unmanaged, managed, managed_quantity }
+    Diff { actions, unmanaged, managed, managed_quantity, accepted }
+}
+
+/// Why a target bills fewer seats than held: the client's `included` rule for its mappings.
+fn rule_reason(owner: &Owner, target: &Target) -> String {
+    let included: Vec<String> = target
+        .mappings
+        .keys()
+        .filter_map(|k| {
+            owner.client.products.get(*k).and_then(|p| p.included).map(|n| format!("included: {n} on `{k}`"))
+        })
+        .collect();
+    if included.is_empty() { String::new() } else { format!(" ({})", included.join(", ")) }
 }
 
 struct Planned {

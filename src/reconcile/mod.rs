@@ -3,12 +3,16 @@
 
 mod desired;
 mod diff;
+mod exceptions;
 mod findings;
 mod index;
+pub mod money;
 mod plan;
+mod renewals;
 
 use chrono::NaiveDate;
 
+pub use exceptions::AcceptedException;
 pub use plan::{
     Action, ActionKind, FORMAT_VERSION, FieldChange, Finding, Plan, REFUSING_WARNINGS, UnmanagedAddition,
 };
@@ -39,9 +43,12 @@ pub fn scope(ws: &Workspace) -> PsaScope {
 /// additions are judged history.
 pub fn plan(ws: &Workspace, distributor: &DistributorSnapshot, psa: &PsaSnapshot, today: NaiveDate) -> Plan {
     let index = index::PsaIndex::new(psa);
-    let mut desired = desired::desired(ws, distributor, &index);
+    let mut desired = desired::desired(ws, distributor, &index, today);
     let mut findings = std::mem::take(&mut desired.findings);
-    let diff = diff::diff(&desired, &index, today, &mut findings);
+    let mut money = std::mem::take(&mut desired.money);
+    let mut exceptions = exceptions::Exceptions::new(&ws.exceptions);
+    let diff = diff::diff(&desired, &index, &mut exceptions, today, &mut findings, &mut money);
+    exceptions.finish(&mut findings);
 
     let mut actions = diff.actions;
     actions.sort_by(|a, b| {
@@ -54,6 +61,9 @@ pub fn plan(ws: &Workspace, distributor: &DistributorSnapshot, psa: &PsaSnapshot
         list.sort_by(|a, b| (&a.client, &a.code, &a.message).cmp(&(&b.client, &b.code, &b.message)));
         list.dedup();
     }
+    let mut accepted = diff.accepted;
+    accepted
+        .sort_by(|a, b| (&a.client, &a.agreement, &a.product).cmp(&(&b.client, &b.agreement, &b.product)));
     Plan {
         actions,
         errors: findings.errors,
@@ -61,5 +71,7 @@ pub fn plan(ws: &Workspace, distributor: &DistributorSnapshot, psa: &PsaSnapshot
         unmanaged,
         managed: diff.managed,
         managed_quantity: diff.managed_quantity,
+        money: money.finish(ws.settings.currency),
+        accepted,
     }
 }

@@ -1,9 +1,12 @@
 use serde::{Deserialize, Serialize};
 
+use super::exceptions::AcceptedException;
+use super::money::{Money, Revenue};
 use crate::model::{Fingerprint, PsaId, Write};
 
-/// Version of the JSON plan format; bumped on any incompatible change.
-pub const FORMAT_VERSION: u32 = 1;
+/// Version of the JSON plan format; bumped on any incompatible change (2: money and accepted
+/// exceptions).
+pub const FORMAT_VERSION: u32 = 2;
 
 /// What `apply` would do, and what the operator should know: the output of reconcile.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -22,6 +25,12 @@ pub struct Plan {
     /// Seats billed by those additions today; the blast-radius guard measures cuts against it.
     #[serde(default)]
     pub managed_quantity: f64,
+    /// Billing before and after, cost, margin and unbilled licences, per line, client and in total.
+    #[serde(default)]
+    pub money: Money,
+    /// Exceptions that held: pairs left as they are, with the reason.
+    #[serde(default)]
+    pub accepted: Vec<AcceptedException>,
 }
 
 /// One change to one addition, with the context a reviewer needs.
@@ -49,6 +58,8 @@ pub struct Action {
     pub fingerprint: Option<Fingerprint>,
     /// Field-level changes (for creates: the values set).
     pub changes: Vec<FieldChange>,
+    /// What the change does to billing, per month (and per year for annual products).
+    pub revenue: Revenue,
     /// The write to carry out.
     pub write: Write,
 }

@@ -1,6 +1,9 @@
 use serde::Serialize;
 
-use crate::reconcile::{Action, ActionKind, FORMAT_VERSION, Finding, Plan, UnmanagedAddition};
+use crate::reconcile::money::Money;
+use crate::reconcile::{
+    AcceptedException, Action, ActionKind, FORMAT_VERSION, Finding, Plan, UnmanagedAddition,
+};
 
 /// The JSON document `--format json` prints; its shape is documented in README and only
 /// changes with `format_version`.
@@ -12,6 +15,8 @@ struct PlanDocument<'a> {
     errors: Vec<FindingDoc<'a>>,
     warnings: Vec<FindingDoc<'a>>,
     unmanaged: &'a [UnmanagedAddition],
+    accepted: &'a [AcceptedException],
+    money: &'a Money,
 }
 
 /// A finding as JSON: its fields, and `apply_refuses: true` when apply would refuse the plan
@@ -40,6 +45,8 @@ struct Summary {
     /// Findings that make apply refuse (errors included).
     refusals: usize,
     managed: usize,
+    /// Change in monthly billing over all actions (a decimal string).
+    monthly_delta: rust_decimal::Decimal,
 }
 
 /// The plan as pretty JSON with a trailing newline.
@@ -62,11 +69,14 @@ pub fn json_value(plan: &Plan) -> serde_json::Value {
             errors: plan.errors.len(),
             refusals: plan.refusals().count(),
             managed: plan.managed,
+            monthly_delta: plan.actions.iter().map(|a| a.revenue.monthly_delta()).sum(),
         },
         actions: &plan.actions,
         errors: findings(&plan.errors, true),
         warnings: findings(&plan.warnings, false),
         unmanaged: &plan.unmanaged,
+        accepted: &plan.accepted,
+        money: &plan.money,
     };
     serde_json::to_value(&doc).unwrap_or_default()
 }

@@ -17,6 +17,7 @@ use chrono::NaiveDate;
 use super::escape::{code, html, markdown as md};
 use super::{RenderOptions, show, summary, symbol};
 use crate::apply::{ActionError, Outcome};
+use crate::reconcile::money;
 use crate::reconcile::{Action, ActionKind, Plan};
 
 /// Largest comment produced, in bytes (never fewer than characters): under the 65,536
@@ -112,6 +113,9 @@ impl<'a> Comment<'a> {
         if let Some(line) = self.outcome_summary() {
             let _ = writeln!(self.out, "**{line}**\n");
         }
+        let mut money = String::new();
+        money_section(self.plan, &mut money);
+        self.detail(&money);
         self.clients();
         self.warnings();
         if self.options.verbose {
@@ -367,4 +371,112 @@ fn plural(n: usize, word: &str) -> String {
 
 fn show_number(n: f64) -> String {
     if n.fract() == 0.0 { format!("{n:.0}") } else { format!("{n}") }
+}
+
+/// Agreements listed in the money section; the rest are counted.
+const MONEY_ROWS: usize = 25;
+
+/// Billing per client (those whose billing changes) and in total, unbilled licences and
+/// accepted exceptions, as the plan comment's money section.
+fn money_section(plan: &Plan, out: &mut String) {
+    let m = &plan.money;
+    let t = &m.totals;
+    let changed: Vec<_> = m.clients.iter().filter(|c| !c.totals.monthly_delta().is_zero()).collect();
+    let _ = writeln!(
+        out,
+        "<details><summary>Billing: {} → {} a month ({}), margin {}</summary>\n",
+        cash(t.monthly_before),
+        cash(t.monthly_after),
+        cash_delta(t.monthly_delta()),
+        cash(t.margin)
+    );
+    let _ = writeln!(out, "| Client | Agreement | Before | After | Change |\n|---|---|--:|--:|--:|");
+    // The largest changes first, a bounded number, so the money never crowds out the changes.
+    let mut rows: Vec<_> = changed
+        .iter()
+        .flat_map(|c| {
+            c.agreements.iter().filter(|a| !a.totals.monthly_delta().is_zero()).map(move |a| (*c, a))
+        })
+        .collect();
+    rows.sort_by(|x, y| {
+        y.1.totals
+            .monthly_delta()
+            .abs()
+            .cmp(&x.1.totals.monthly_delta().abs())
+            .then(x.0.client.cmp(&y.0.client))
+    });
+    for (c, a) in rows.iter().take(MONEY_ROWS) {
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {} | {} |",
+            md(&c.client_name),
+            md(&a.agreement),
+            cash(a.totals.monthly_before),
+            cash(a.totals.monthly_after),
+            cash_delta(a.totals.monthly_delta())
+        );
+    }
+    if rows.len() > MONEY_ROWS {
+        let _ = writeln!(
+            out,
+            "| … {} more agreement(s) change billing (see the JSON plan) | | | | |",
+            rows.len() - MONEY_ROWS
+        );
+    }
+    let _ = writeln!(
+        out,
+        "| **Total** ({}, per month) | | {} | {} | {} |\n\nDicker Data cost {} a month; margin after apply {}.",
+        m.currency,
+        cash(t.monthly_before),
+        cash(t.monthly_after),
+        cash_delta(t.monthly_delta()),
+        cash(t.cost),
+        cash(t.margin)
+    );
+    if !t.unbilled.is_empty() {
+        let _ = writeln!(
+            out,
+            "\n**Unbilled: {} licences, {}/month at cost** (Dicker Data bills them, no PSA line does):\n",
+            t.unbilled.licences,
+            cash(t.unbilled.cost)
+        );
+        for c in m.clients.iter().filter(|c| !c.totals.unbilled.is_empty()).take(MONEY_ROWS) {
+            let why = if c.not_setup { "Not Setup" } else { "Not Mapped" };
+            let _ = writeln!(
+                out,
+                "- {} ({why}): {} licences, {}/month",
+                md(&c.client_name),
+                c.totals.unbilled.licences,
+                cash(c.totals.unbilled.cost)
+            );
+        }
+    }
+    let _ = writeln!(out, "\n</details>\n");
+    if !plan.accepted.is_empty() {
+        let _ = writeln!(out, "<details><summary>{} accepted exception(s)</summary>\n", plan.accepted.len());
+        for a in &plan.accepted {
+            let until = a.expires.map_or(String::new(), |d| format!(" (until {d})"));
+            let _ = writeln!(
+                out,
+                "- {} / {} / {}: {} held, {} billed: {}{until}",
+                md(&a.client_name),
+                md(&a.agreement),
+                code(&a.product),
+                a.dicker_data,
+                a.psa,
+                md(&a.reason)
+            );
+        }
+        let _ = writeln!(out, "\n</details>\n");
+    }
+}
+
+/// An amount for Markdown: `\$` so GitHub never reads a pair of amounts as inline math.
+fn cash(amount: rust_decimal::Decimal) -> String {
+    money::show(amount).replace('$', "\\$")
+}
+
+/// A signed change for Markdown.
+fn cash_delta(amount: rust_decimal::Decimal) -> String {
+    money::show_delta(amount).replace('$', "\\$")
 }

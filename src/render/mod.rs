@@ -3,14 +3,17 @@
 pub mod escape;
 mod json;
 mod markdown;
+mod report;
 mod text;
 
+use crate::reconcile::money::{self, Cycle, Revenue, show_delta};
 use crate::reconcile::{ActionKind, FieldChange, Plan};
 
 pub use json::{json, json_value};
 pub use markdown::{
     MAX_CHARS as MARKDOWN_MAX_CHARS, Origin, action_cells, client_heading, markdown, markdown_applied,
 };
+pub use report::{Report, report_csv, report_json, report_markdown};
 pub use text::text;
 
 /// What the renderers may use beyond the plan.
@@ -22,14 +25,17 @@ pub struct RenderOptions {
     pub verbose: bool,
 }
 
-/// The one-line summary every format ends (or starts) with.
+/// The one-line summary every format ends (or starts) with; with changes, what they do to
+/// monthly billing.
 pub fn summary(plan: &Plan) -> String {
     let mut line = if plan.has_changes() {
+        let delta: rust_decimal::Decimal = plan.actions.iter().map(|a| a.revenue.monthly_delta()).sum();
         format!(
-            "Plan: {} to create, {} to update, {} to cancel.",
+            "Plan: {} to create, {} to update, {} to cancel ({}/month).",
             plan.count(ActionKind::Create),
             plan.count(ActionKind::Update),
-            plan.count(ActionKind::Cancel)
+            plan.count(ActionKind::Cancel),
+            show_delta(delta)
         )
     } else {
         "No changes. The PSA matches the workspace.".to_string()
@@ -53,6 +59,22 @@ pub fn symbol(kind: ActionKind) -> &'static str {
         ActionKind::Create => "+",
         ActionKind::Update => "~",
         ActionKind::Cancel => "-",
+    }
+}
+
+/// What one action does to billing: `$726.00/month -> $907.50/month (+$181.50/month)`; annual
+/// products per year first, then per month.
+pub fn revenue_line(r: &Revenue) -> String {
+    let monthly =
+        format!("{}/month -> {}/month", money::show(r.monthly_before), money::show(r.monthly_after));
+    let delta = show_delta(r.monthly_delta());
+    match (r.cycle, r.yearly_before, r.yearly_after) {
+        (Cycle::Annual, before, Some(after)) => format!(
+            "{}/year -> {}/year, billed annually ({monthly}, {delta}/month)",
+            money::show(before.unwrap_or_default()),
+            money::show(after)
+        ),
+        _ => format!("{monthly} ({delta}/month)"),
     }
 }
 

@@ -4,7 +4,8 @@ use anstyle::{AnsiColor, Style};
 use similar::{ChangeTag, TextDiff};
 
 use super::escape::terminal;
-use super::{RenderOptions, is_text_change, show, summary, symbol};
+use super::{RenderOptions, is_text_change, revenue_line, show, summary, symbol};
+use crate::reconcile::money::{self, show_delta};
 use crate::reconcile::{ActionKind, FieldChange, Plan};
 
 /// The plan for a terminal: one block per action (cancels first), then warnings, errors and
@@ -45,10 +46,12 @@ pub fn text(plan: &Plan, options: RenderOptions) -> String {
         for change in &action.changes {
             let _ = writeln!(out, "      {}", field_line(change, options));
         }
+        let _ = writeln!(out, "      billed: {}", revenue_line(&action.revenue));
     }
     if !plan.actions.is_empty() {
         out.push('\n');
     }
+    money_text(plan, options, &mut out);
     if options.verbose && !plan.unmanaged.is_empty() {
         let _ = writeln!(out, "Not managed by cspctl (listed only):");
         for u in &plan.unmanaged {
@@ -91,6 +94,81 @@ pub fn text(plan: &Plan, options: RenderOptions) -> String {
     }
     let _ = writeln!(out, "{}", paint(Style::new().bold(), &summary(plan)));
     out
+}
+
+/// Billing per client (those whose billing changes; all with `--verbose`) and in total, then
+/// unbilled licences and accepted exceptions.
+fn money_text(plan: &Plan, options: RenderOptions, out: &mut String) {
+    let m = &plan.money;
+    let shown: Vec<_> =
+        m.clients.iter().filter(|c| options.verbose || !c.totals.monthly_delta().is_zero()).collect();
+    let width = shown.iter().map(|c| terminal(&c.client_name).chars().count()).max().unwrap_or(0).max(5);
+    let _ = writeln!(out, "Billing per month ({}):", m.currency);
+    for c in shown.iter().filter(|c| !c.not_setup) {
+        let t = &c.totals;
+        let _ = writeln!(
+            out,
+            "  {:<width$}  {} -> {} ({})",
+            terminal(&c.client_name),
+            money::show(t.monthly_before),
+            money::show(t.monthly_after),
+            show_delta(t.monthly_delta())
+        );
+    }
+    let t = &m.totals;
+    let unpriced = if t.unpriced_seats > 0 {
+        format!(" ({} seat(s) of unknown cost)", t.unpriced_seats)
+    } else {
+        String::new()
+    };
+    let _ = writeln!(
+        out,
+        "  {:<width$}  {} -> {} ({}); cost {}{unpriced}, margin {}",
+        "Total",
+        money::show(t.monthly_before),
+        money::show(t.monthly_after),
+        show_delta(t.monthly_delta()),
+        money::show(t.cost),
+        money::show(t.margin)
+    );
+    if !t.unbilled.is_empty() {
+        let u = &t.unbilled;
+        let _ = writeln!(
+            out,
+            "Unbilled: {} licences ({} line(s)), {}/month at cost, billed to no one:",
+            u.licences,
+            u.lines,
+            money::show(u.cost)
+        );
+        for c in m.clients.iter().filter(|c| !c.totals.unbilled.is_empty()) {
+            let u = &c.totals.unbilled;
+            let why = if c.not_setup { "Not Setup" } else { "Not Mapped" };
+            let _ = writeln!(
+                out,
+                "  {} ({why}): {} licences, {}/month",
+                terminal(&c.client_name),
+                u.licences,
+                money::show(u.cost)
+            );
+        }
+    }
+    if !plan.accepted.is_empty() {
+        let _ = writeln!(out, "Accepted exceptions (left as they are):");
+        for a in &plan.accepted {
+            let until = a.expires.map_or(String::new(), |d| format!(", until {d}"));
+            let _ = writeln!(
+                out,
+                "  {} / {} / {}: {} held, {} billed: {}{until}",
+                terminal(&a.client_name),
+                terminal(&a.agreement),
+                terminal(&a.product),
+                a.dicker_data,
+                a.psa,
+                terminal(&a.reason)
+            );
+        }
+    }
+    out.push('\n');
 }
 
 fn field_line(change: &FieldChange, options: RenderOptions) -> String {

@@ -40,6 +40,10 @@ pub struct Faults {
     pub late_ms: u64,
     /// Seed of the generator; the same seed gives the same faults for the same requests.
     pub seed: u64,
+    /// When not 0, requests served at once: as many again wait for a slot (answers slow
+    /// down), and any beyond that are refused 429 with `Retry-After` (`retry_after_secs`, or
+    /// 1 s), as a tenant behind a rate-limiting proxy would.
+    pub max_in_flight: usize,
     /// Internal: draws so far, so each request gets a fresh but repeatable draw.
     #[serde(skip)]
     pub draws: u64,
@@ -59,7 +63,7 @@ impl Faults {
 enum Injection {
     None,
     TooMany(f64),
-    Unavailable(u16),
+    Unavailable(u16, f64),
     Slow(u64),
     Malformed,
     Late(u64),
@@ -107,7 +111,7 @@ pub(super) async fn inject(State(shared): State<Arc<SimShared>>, request: Reques
         };
         let injection = match pick() {
             0 => Injection::TooMany(f.retry_after_secs),
-            1 => Injection::Unavailable([502, 503, 504][(which * 3.0) as usize % 3]),
+            1 => Injection::Unavailable([502, 503, 504][(which * 3.0) as usize % 3], f.retry_after_secs),
             2 => Injection::Slow(f.slow_ms),
             3 => Injection::Malformed,
             4 if write => Injection::Late(f.late_ms),
@@ -117,6 +121,26 @@ pub(super) async fn inject(State(shared): State<Arc<SimShared>>, request: Reques
             f.injected += 1;
         }
         (f.latency_ms, injection)
+    };
+    let (max_in_flight, retry_after) = {
+        let f = shared.faults.lock().unwrap_or_else(|p| p.into_inner());
+        (f.max_in_flight, if f.retry_after_secs > 0.0 { f.retry_after_secs } else { 1.0 })
+    };
+    let _slot = if max_in_flight > 0 {
+        match shared.in_flight.enter(max_in_flight).await {
+            Some(slot) => Some(slot),
+            None => {
+                if latency > 0 {
+                    tokio::time::sleep(Duration::from_millis(latency)).await;
+                }
+                return with_retry_after(
+                    (StatusCode::TOO_MANY_REQUESTS, axum::response::Html(CDN_429)).into_response(),
+                    retry_after,
+                );
+            }
+        }
+    } else {
+        None
     };
     let recording = shared.journal.lock().unwrap_or_else(|p| p.into_inner()).is_some();
     if recording {
@@ -162,22 +186,33 @@ async fn record(
     Response::from_parts(parts, Body::from(bytes))
 }
 
+/// A Cloudflare-style rate-limit page.
+const CDN_429: &str = "<html><head><title>429 Too Many Requests</title></head><body><center><h1>429 Too Many Requests</h1></center><hr><center>cloudflare</center></body></html>";
+
+fn with_retry_after(mut response: Response, secs: f64) -> Response {
+    if let Ok(v) = HeaderValue::from_str(&format!("{secs}")) {
+        response.headers_mut().insert("retry-after", v);
+    }
+    response
+}
+
 async fn respond(latency: u64, injection: Injection, request: Request, next: Next) -> Response {
     if latency > 0 {
         tokio::time::sleep(Duration::from_millis(latency)).await;
     }
     match injection {
         Injection::None => next.run(request).await,
-        Injection::TooMany(secs) => {
-            let mut r = (StatusCode::TOO_MANY_REQUESTS, "Too Many Requests").into_response();
-            if let Ok(v) = HeaderValue::from_str(&format!("{secs}")) {
-                r.headers_mut().insert("retry-after", v);
-            }
-            r
-        }
-        Injection::Unavailable(code) => {
+        // Throttling and outages come from the CDN in front of the vendor (Cloudflare for
+        // ConnectWise cloud): HTML bodies, with `Retry-After`.
+        Injection::TooMany(secs) => with_retry_after(
+            (StatusCode::TOO_MANY_REQUESTS, axum::response::Html(CDN_429)).into_response(),
+            secs,
+        ),
+        Injection::Unavailable(code, retry_after_503) => {
             let status = StatusCode::from_u16(code).unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
-            (status, "<html><body>Service Unavailable</body></html>").into_response()
+            let r = (status, axum::response::Html("<html><body>Service Unavailable</body></html>"))
+                .into_response();
+            if code == 503 && retry_after_503 > 0.0 { with_retry_after(r, retry_after_503) } else { r }
         }
         Injection::Slow(ms) => {
             tokio::time::sleep(Duration::from_millis(ms)).await;
@@ -199,5 +234,68 @@ async fn respond(latency: u64, injection: Injection, request: Request, next: Nex
             let cut = bytes.slice(..bytes.len() / 2);
             Response::from_parts(parts, Body::from(cut))
         }
+    }
+}
+
+/// The simulator's in-flight limit ([`Faults::max_in_flight`]): who is served, who waits.
+#[derive(Debug, Default)]
+pub struct InFlight {
+    counts: std::sync::Mutex<(usize, usize)>,
+    freed: tokio::sync::Notify,
+    refused: std::sync::atomic::AtomicU64,
+    peak: std::sync::atomic::AtomicU64,
+}
+
+/// A served request's slot, freed on drop.
+pub struct Slot<'a>(&'a InFlight);
+
+impl Drop for Slot<'_> {
+    fn drop(&mut self) {
+        self.0.counts.lock().unwrap_or_else(|p| p.into_inner()).0 -= 1;
+        self.0.freed.notify_one();
+    }
+}
+
+impl InFlight {
+    /// A slot among `max`, after waiting behind at most `max` others; `None` when the queue
+    /// is full too (the request is refused).
+    async fn enter(&self, max: usize) -> Option<Slot<'_>> {
+        use std::sync::atomic::Ordering;
+        let mut queued = false;
+        loop {
+            let notified = self.freed.notified();
+            tokio::pin!(notified);
+            notified.as_mut().enable();
+            {
+                let mut c = self.counts.lock().unwrap_or_else(|p| p.into_inner());
+                if c.0 < max {
+                    c.0 += 1;
+                    if queued {
+                        c.1 -= 1;
+                    }
+                    self.peak.fetch_max(c.0 as u64, Ordering::Relaxed);
+                    return Some(Slot(self));
+                }
+                if !queued {
+                    if c.1 >= max {
+                        self.refused.fetch_add(1, Ordering::Relaxed);
+                        return None;
+                    }
+                    c.1 += 1;
+                    queued = true;
+                }
+            }
+            notified.await;
+        }
+    }
+
+    /// Requests refused because the limit and its queue were full.
+    pub fn refused(&self) -> u64 {
+        self.refused.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// Most requests served at once.
+    pub fn peak(&self) -> u64 {
+        self.peak.load(std::sync::atomic::Ordering::Relaxed)
     }
 }

@@ -16,7 +16,7 @@ use axum::extract::State;
 use axum::routing::get;
 use serde::Serialize;
 
-pub use faults::Faults;
+pub use faults::{Faults, InFlight};
 
 use crate::live::sandbox::SandboxState;
 use crate::model::Calendar;
@@ -61,6 +61,36 @@ pub struct SimShared {
     /// The tenant's calendar: days are served as its midnights in UTC, as the PSAs store
     /// them, and date-times received are read as its days. Default: cspctl's default zone.
     calendar: Mutex<Calendar>,
+    /// Requests in flight under [`Faults::max_in_flight`], and those refused for it.
+    pub in_flight: InFlight,
+    /// Moves on every change to the state (see [`StateGuard`]).
+    generation: std::sync::atomic::AtomicU64,
+    /// Indexes of the state, each with the generation it was built from.
+    views: Mutex<std::collections::HashMap<&'static str, (u64, View)>>,
+}
+
+/// An index of the state, type-erased so each dialect keeps its own.
+type View = Arc<dyn std::any::Any + Send + Sync>;
+
+/// The locked sandbox state. Reading goes through `Deref`; changing it through `DerefMut`,
+/// which moves the state's generation so indexes built from it are rebuilt.
+pub struct StateGuard<'a> {
+    guard: std::sync::MutexGuard<'a, SandboxState>,
+    generation: &'a std::sync::atomic::AtomicU64,
+}
+
+impl std::ops::Deref for StateGuard<'_> {
+    type Target = SandboxState;
+    fn deref(&self) -> &SandboxState {
+        &self.guard
+    }
+}
+
+impl std::ops::DerefMut for StateGuard<'_> {
+    fn deref_mut(&mut self) -> &mut SandboxState {
+        self.generation.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        &mut self.guard
+    }
 }
 
 /// One request and its response, as recorded by the journal.
@@ -97,6 +127,9 @@ impl SimShared {
             base_url: OnceLock::new(),
             journal: Mutex::new(None),
             calendar: Mutex::new(Calendar::default()),
+            in_flight: InFlight::default(),
+            generation: std::sync::atomic::AtomicU64::new(0),
+            views: Mutex::new(std::collections::HashMap::new()),
         })
     }
 
@@ -106,8 +139,35 @@ impl SimShared {
     }
 
     /// Locks the sandbox state (a poisoned lock still holds valid data: writes are whole).
-    pub fn lock_state(&self) -> std::sync::MutexGuard<'_, SandboxState> {
-        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    /// Any change made through the guard moves the state's generation, which retires the
+    /// indexes built with [`SimShared::view`].
+    pub fn lock_state(&self) -> StateGuard<'_> {
+        StateGuard {
+            guard: self.state.lock().unwrap_or_else(|p| p.into_inner()),
+            generation: &self.generation,
+        }
+    }
+
+    /// A value derived from the state (an index), built once per generation of the state and
+    /// shared by every request until the state changes: queries then cost what they return,
+    /// not a scan of every row.
+    pub fn view<T: std::any::Any + Send + Sync>(
+        &self,
+        state: &StateGuard<'_>,
+        key: &'static str,
+        build: impl FnOnce(&SandboxState) -> T,
+    ) -> Arc<T> {
+        let generation = self.generation.load(std::sync::atomic::Ordering::SeqCst);
+        let mut views = self.views.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some((g, view)) = views.get(key)
+            && *g == generation
+            && let Ok(view) = view.clone().downcast::<T>()
+        {
+            return view;
+        }
+        let view = Arc::new(build(state));
+        views.insert(key, (generation, view.clone()));
+        view
     }
 
     /// Requests served so far, by `METHOD /route`.

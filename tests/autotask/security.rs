@@ -57,15 +57,7 @@ async fn canary_credentials_never_reach_output() {
     };
     let state = seeded(2, 3, 2);
     let sim = start_with(state.clone(), creds).await;
-    let logs = std::sync::Arc::new(std::sync::Mutex::new(Vec::<u8>::new()));
-    let sink = logs.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_writer(move || Writer(sink.clone()))
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
-    // Callsites first hit by other tests (with no subscriber) cached `never`: look again.
-    tracing::callsite::rebuild_interest_cache();
+    let logs = crate::logs::capture();
 
     let mut seen = Vec::new();
     let good = cspctl::live::autotask::AutotaskCredentials::new(CODE, USER, SECRET);
@@ -127,25 +119,12 @@ async fn canary_credentials_never_reach_output() {
     for o in cspctl::apply::execute(&plan, &ex_client, 4, |_, _| {}).await {
         seen.push(format!("{:?}", o.result));
     }
-    let logged = String::from_utf8_lossy(&logs.lock().unwrap_or_else(|p| p.into_inner())).to_string();
+    let logged = logs.text();
     seen.push(logged.clone());
     assert!(logged.contains("retrying"), "the debug log was captured");
     for text in &seen {
         for canary in [CODE, USER, SECRET, "CANARY-WRONG-SECRET-99", "canary-user-5d2e%40example.invalid"] {
             assert!(!text.contains(canary), "`{canary}` leaked into: {text}");
         }
-    }
-}
-
-#[derive(Clone)]
-struct Writer(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
-
-impl std::io::Write for Writer {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap_or_else(|p| p.into_inner()).extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
     }
 }

@@ -33,8 +33,21 @@ fn top_level() {
     let ws = TestWorkspace::new();
     insta::assert_snapshot!(cases(
         ws.path(),
-        &[&["--version"], &[], &["plna"], &["--frmat", "json", "plan"], &["--color", "sometimes", "plan"]],
+        &[&[], &["plna"], &["--frmat", "json", "plan"], &["--color", "sometimes", "plan"]],
     ));
+    let version = run(&["--version"], ws.path(), &[], None);
+    assert_eq!(version.code, 0, "{version}");
+    assert!(version.stdout.starts_with(concat!("cspctl ", env!("CARGO_PKG_VERSION"))), "{version}");
+    for args in [&["completions", "bash"][..], &["completions", "zsh"], &["man"]] {
+        let r = run(args, ws.path(), &[], None);
+        assert_eq!(r.code, 0, "{r}");
+        assert!(r.stdout.contains("cspctl"), "{r}");
+    }
+    assert_eq!(
+        run(&["completions", "tcsh"], ws.path(), &[], None).code,
+        1,
+        "an unknown shell is a usage error"
+    );
     let help = run(&["--help"], ws.path(), &[], None);
     assert_eq!(help.code, 0, "{help}");
     assert!(help.stdout.contains("1  any error: usage"), "exit codes are documented in --help: {help}");

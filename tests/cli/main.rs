@@ -3,6 +3,8 @@
 
 mod apply;
 mod exit_codes;
+mod onboard;
 mod plan;
+mod report;
 mod support;
 mod validate;

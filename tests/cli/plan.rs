@@ -65,7 +65,7 @@ fn plan_errors_exit_1_and_name_the_problem() {
 #[test]
 fn destructive_plan_is_a_finding_at_the_top_and_fails_strict() {
     let ws = TestWorkspace::copy_of("examples/quickstart");
-    let state = ws.read("state.yaml").replace("status: active }", "status: inactive }");
+    let state = ws.read("state.yaml").replace("status: active,", "status: inactive,");
     let ws = ws.file("state.yaml", &state);
     let strict = run(&["plan", ".", DATE, "--strict", "--detailed-exitcode"], ws.path(), &[], None);
     assert_eq!(strict.code, 1, "{strict}");

@@ -276,3 +276,37 @@ fn unknown_time_zone_points_at_the_setting() {
     .: invalid (1 problem)
     ");
 }
+
+#[test]
+fn exceptions_name_a_billed_client_and_a_product_once() {
+    let ws = workspace()
+        .file("clients/contoso.yaml", CONTOSO)
+        .file("clients/ignored.yml", "clients:\n  - dicker_data: \"654321\"\n    ignore: true\n")
+        .file(
+            "exceptions.yaml",
+            r#"exceptions:
+  - { client: "123456", product: m365-bp-annual-monthly, dicker_data: 5, psa: 4, reason: owner's seat }
+  - { client: "123456", product: m365-bp-annual-monthly, dicker_data: 6, psa: 4, reason: again }
+  - { client: "123465", product: m365-bp-annual-montly, dicker_data: 1, psa: 0, reason: typos }
+  - { client: "654321", product: m365-e3-monthly, dicker_data: 1, psa: 0, reason: ignored client }
+"#,
+        );
+    assert_snapshot!(cspctl(&["validate"], ws.path()));
+}
+
+#[test]
+fn exceptions_need_a_reason_and_an_iso_expiry() {
+    let ws = workspace().file("clients/contoso.yaml", CONTOSO).file(
+        "exceptions.yaml",
+        "exceptions:\n  - { client: \"123456\", product: m365-e3-monthly, dicker_data: 1, psa: 0, reason: \"\", expires: 31-12-2026 }\n",
+    );
+    assert_snapshot!(cspctl(&["validate"], ws.path()));
+}
+
+#[test]
+fn tenant_settings_are_checked() {
+    let ws = workspace()
+        .file("clients/contoso.yaml", &format!("currency: AUD\n{CONTOSO}"))
+        .settings(&format!("{}currency: USD\nrenewal_window_days: -1\n", crate::support::SANDBOX_SETTINGS));
+    assert_snapshot!(cspctl(&["validate"], ws.path()));
+}

@@ -1,7 +1,6 @@
 //! Distinctive credentials never show up in Debug output, errors, logs or snapshots.
 
 use std::io::Write as _;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use cspctl::live::Psa;
@@ -16,19 +15,6 @@ const PUBLIC: &str = "CANARY-PUBLIC-5c1d77";
 const PRIVATE: &str = "CANARY-PRIVATE-8e2f31";
 const CLIENT: &str = "CANARY-CLIENT-3a9b04";
 
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl std::io::Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().expect("log buffer").extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 fn assert_clean(what: &str, text: &str) {
     for canary in [PUBLIC, PRIVATE, CLIENT] {
         assert!(!text.contains(canary), "{what} leaks {canary}: {text}");
@@ -37,15 +23,7 @@ fn assert_clean(what: &str, text: &str) {
 
 #[tokio::test]
 async fn canary_credentials_never_appear_in_output() {
-    let logs = Captured::default();
-    let sink = logs.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::new("trace"))
-        .with_writer(move || sink.clone())
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
-    // Callsites first hit by other tests (with no subscriber) cached `never`: look again.
-    tracing::callsite::rebuild_interest_cache();
+    let logs = crate::logs::capture();
 
     let accepted = SimCredentials {
         connectwise: ["sandbox".into(), PUBLIC.into(), PRIVATE.into(), CLIENT.into()],
@@ -129,7 +107,7 @@ async fn canary_credentials_never_appear_in_output() {
     texts.push(format!("{timeout} {timeout:?}"));
 
     let _ = std::io::stderr().flush();
-    let logged = String::from_utf8_lossy(&logs.0.lock().expect("logs")).into_owned();
+    let logged = logs.text();
     assert!(logged.contains("retrying") || logged.contains("re-reading"), "logs were captured");
     texts.push(logged);
     for (i, text) in texts.iter().enumerate() {

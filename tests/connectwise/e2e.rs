@@ -194,3 +194,79 @@ async fn the_cli_plans_and_applies_over_http_without_printing_keys() {
     }
     assert!(sim.shared.total_requests() > 0);
 }
+
+/// `-v` shows one line per request (method, path, status, time, retries); with stderr piped
+/// there is no ANSI even with `CLICOLOR_FORCE` unset, `--color never` wins over
+/// `CLICOLOR_FORCE`, and no credential appears; `-q` prints only the plan.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn verbose_plan_logs_each_request_without_colour_or_secrets() {
+    let credentials = SimCredentials {
+        connectwise: ["sandbox".into(), PUBLIC.into(), PRIVATE.into(), CLIENT.into()],
+        ..SimCredentials::default()
+    };
+    let (_, state) = example();
+    let sim = cspctl::sim::start(
+        "127.0.0.1:0".parse().expect("addr"),
+        SimShared::new(state, Faults::default(), credentials),
+    )
+    .await
+    .expect("sim");
+    let dir = tempfile::tempdir().expect("temp dir");
+    for entry in ["cspctl.yaml", "products.yaml", "state.yaml", "clients/contoso.yaml", "clients/others.yaml"]
+    {
+        let target = dir.path().join(entry);
+        std::fs::create_dir_all(target.parent().expect("parent")).expect("mkdir");
+        let text = std::fs::read_to_string(example_dir().join(entry)).expect("read example");
+        std::fs::write(&target, text.replace("http://127.0.0.1:8080", &sim.url())).expect("write");
+    }
+    let path = dir.path().to_path_buf();
+    let run = move |args: &[&str], env: &[(&str, &str)]| {
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_cspctl"));
+        command
+            .args(args)
+            .arg(&path)
+            .args(["--date", "2026-11-28"])
+            .env("CSPCTL_CW_PUBLIC_KEY", PUBLIC)
+            .env("CSPCTL_CW_PRIVATE_KEY", PRIVATE)
+            .env("CSPCTL_CW_CLIENT_ID", CLIENT)
+            .env_remove("CSPCTL_LOG")
+            .env_remove("NO_COLOR")
+            .env_remove("CLICOLOR_FORCE");
+        for (k, v) in env {
+            command.env(k, v);
+        }
+        command.output().expect("cspctl runs")
+    };
+    let (verbose, forced, quiet, coloured) = tokio::task::spawn_blocking(move || {
+        (
+            run(&["-v", "plan"], &[]),
+            run(&["-v", "--color", "never", "plan"], &[("CLICOLOR_FORCE", "1")]),
+            run(&["-q", "plan"], &[]),
+            run(&["-v", "plan"], &[("CLICOLOR_FORCE", "1")]),
+        )
+    })
+    .await
+    .expect("runs");
+    let stderr = String::from_utf8_lossy(&verbose.stderr);
+    assert!(verbose.status.success(), "{stderr}");
+    let requests: Vec<&str> = stderr.lines().filter(|l| l.contains("cspctl::request")).collect();
+    assert!(requests.len() >= 3, "{stderr}");
+    for line in &requests {
+        for field in ["method=GET", "path=/", "status=200", "ms=", "retries=0"] {
+            assert!(line.contains(field), "{field} missing: {line}");
+        }
+    }
+    assert!(requests.iter().any(|l| l.contains("path=/finance/agreements")), "{stderr}");
+    for output in [&verbose, &forced, &quiet] {
+        let text =
+            format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
+        assert!(!text.contains('\u{1b}'), "ANSI on a pipe: {text}");
+        for canary in [PUBLIC, PRIVATE, CLIENT] {
+            assert!(!text.contains(canary), "{canary} leaked:\n{text}");
+        }
+    }
+    assert!(String::from_utf8_lossy(&forced.stderr).contains("cspctl::request"));
+    assert!(String::from_utf8_lossy(&coloured.stderr).contains("\u{1b}["), "CLICOLOR_FORCE colours logs");
+    assert!(quiet.stderr.is_empty(), "{}", String::from_utf8_lossy(&quiet.stderr));
+    assert!(String::from_utf8_lossy(&quiet.stdout).contains("Plan: "));
+}

@@ -78,6 +78,7 @@ pub fn scope(companies: usize, agreements: usize) -> PsaScope {
         companies: (1..=companies).map(|i| format!("C{i:05}")).collect(),
         agreements: (1..=agreements).map(|i| (format!("C{i:05}"), "Microsoft 365".to_string())).collect(),
         products: (1..=10).map(|j| format!("P{j:02}")).collect::<BTreeSet<_>>(),
+        ..PsaScope::default()
     }
 }
 

@@ -1,4 +1,3 @@
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use cspctl::live::dickerdata::{DickerDataApi, DickerDataCredentials};
@@ -286,32 +285,9 @@ async fn refused_credentials_fail_with_an_auth_error() {
     );
 }
 
-/// A `tracing` writer that keeps everything in memory.
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl std::io::Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 #[tokio::test(flavor = "current_thread")]
 async fn credentials_never_reach_errors_debug_output_or_logs() {
-    let logs = Captured::default();
-    let writer = logs.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_writer(move || writer.clone())
-        .with_ansi(false)
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
-    // Callsites first hit by other tests (with no subscriber) cached `never`: look again.
-    tracing::callsite::rebuild_interest_cache();
+    let logs = crate::logs::capture();
 
     let sim = start(state(20)).await;
     let mut texts = Vec::new();
@@ -335,7 +311,7 @@ async fn credentials_never_reach_errors_debug_output_or_logs() {
     let e = unreachable.snapshot().await.unwrap_err();
     texts.push(format!("{e} {e:?}"));
 
-    texts.push(String::from_utf8(logs.0.lock().unwrap().clone()).unwrap());
+    texts.push(logs.text());
     assert!(texts.last().unwrap().contains("AccessKey refused"), "logs were captured");
     assert!(texts.last().unwrap().contains("skipped=20"), "usage-based lines are counted in the log");
     for text in &texts {

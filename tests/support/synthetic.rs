@@ -119,8 +119,11 @@ pub fn sandbox_workspace(
             sandbox: None,
             defaults,
             calendar: Default::default(),
+            currency: Default::default(),
+            renewal_window_days: cspctl::config::DEFAULT_RENEWAL_WINDOW_DAYS,
         },
         products,
         clients,
+        exceptions: Vec::new(),
     }
 }

@@ -8,13 +8,15 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use reqwest::Method;
+use serde::de::DeserializeOwned;
 use serde_json::Value;
-use tokio::sync::{OnceCell, Semaphore};
+use tokio::sync::{Mutex as AsyncMutex, OnceCell, Semaphore};
 use url::Url;
 
 use super::AutotaskOptions;
 use super::budget::{self, Threshold};
 use super::credentials::AutotaskCredentials;
+use super::wire;
 use crate::live::http::{self, Idempotency, Reply};
 use crate::live::{LiveError, RequestLabel};
 use crate::model::Calendar;
@@ -33,7 +35,12 @@ pub struct Api {
     http: reqwest::Client,
     options: AutotaskOptions,
     credentials: AutotaskCredentials,
-    root: OnceCell<Url>,
+    /// The API root: configured, or found by zone lookup (and found again once after a 401,
+    /// since a 401 can mean the tenant's zone moved).
+    root: AsyncMutex<Option<Url>>,
+    relooked: AtomicBool,
+    /// The root a zone move left behind, so requests still addressed to it follow the move.
+    left: Mutex<Option<Url>>,
     gates: Mutex<HashMap<&'static str, Arc<Semaphore>>>,
     requests: AtomicU64,
     threshold: OnceCell<Option<Threshold>>,
@@ -103,7 +110,11 @@ fn messages(body: &Value) -> Vec<String> {
 fn failure(label: &RequestLabel, reply: &Reply) -> LiveError {
     let parsed: Option<Value> = serde_json::from_slice(&reply.body).ok();
     let list = parsed.as_ref().map(messages).unwrap_or_default();
-    let message = if list.is_empty() { reply.text_excerpt() } else { list.join("; ") };
+    let message = if list.is_empty() {
+        html_title(reply).unwrap_or_else(|| reply.text_excerpt())
+    } else {
+        list.join("; ")
+    };
     let message = if message.is_empty() {
         reply.status.canonical_reason().unwrap_or("no message").to_string()
     } else {
@@ -112,19 +123,47 @@ fn failure(label: &RequestLabel, reply: &Reply) -> LiveError {
     let status = reply.status.as_u16();
     if matches!(status, 401 | 403) {
         LiveError::Auth { request: label.clone(), status, message }
+    } else if is_permission(&message) {
+        LiveError::Permission { request: label.clone(), status, message }
     } else {
         LiveError::Vendor { request: label.clone(), status, message }
     }
+}
+
+/// Autotask refuses what the API user's security level forbids with a 500 (not a 403).
+fn is_permission(message: &str) -> bool {
+    let m = message.to_ascii_lowercase();
+    m.contains("adequate permission") || m.contains("not have permission")
+}
+
+/// Autotask's thread-limit breach, `Itgenatr005` "Thread Threshold Exceeded", which can come
+/// with a status other than 429. Refused before any work, so safe to send again.
+fn thread_limited(reply: &Reply) -> bool {
+    if reply.status.is_success() {
+        return false;
+    }
+    let text = String::from_utf8_lossy(&reply.body).to_ascii_lowercase();
+    text.contains("itgenatr005") || text.contains("thread threshold")
+}
+
+/// The `<title>` of an HTML error page (IIS answers unknown routes with one), so the message
+/// reads "404 - File or directory not found." rather than markup.
+fn html_title(reply: &Reply) -> Option<String> {
+    let text = String::from_utf8_lossy(&reply.body);
+    let lower = text.to_ascii_lowercase();
+    if !lower.trim_start().starts_with('<') {
+        return None;
+    }
+    let start = lower.find("<title>")? + "<title>".len();
+    let end = start + lower[start..].find("</title>")?;
+    Some(text[start..end].split_whitespace().collect::<Vec<_>>().join(" ")).filter(|t| !t.is_empty())
 }
 
 impl Api {
     /// A connection; nothing is sent until the first call.
     pub fn new(options: AutotaskOptions, credentials: AutotaskCredentials) -> Result<Self, LiveError> {
         let http = http::client(options.timeout)?;
-        let root = OnceCell::new();
-        if let Some(base) = &options.base_url {
-            let _ = root.set(api_root(base)?);
-        }
+        let root = options.base_url.as_deref().map(api_root).transpose()?;
         if let Some(zone) = &options.zone_url {
             Url::parse(zone).map_err(|e| LiveError::Config(format!("Autotask zone URL `{zone}`: {e}")))?;
         }
@@ -132,7 +171,9 @@ impl Api {
             http,
             options,
             credentials,
-            root,
+            root: AsyncMutex::new(root),
+            relooked: AtomicBool::new(false),
+            left: Mutex::new(None),
             gates: Mutex::new(HashMap::new()),
             requests: AtomicU64::new(0),
             threshold: OnceCell::new(),
@@ -151,8 +192,45 @@ impl Api {
     }
 
     /// The API root (`…/ATServicesRest/V1.0/`), looked up once per run when not configured.
-    pub async fn root(&self) -> Result<&Url, LiveError> {
-        self.root.get_or_try_init(|| self.discover_zone()).await
+    pub async fn root(&self) -> Result<Url, LiveError> {
+        let mut root = self.root.lock().await;
+        if let Some(r) = root.as_ref() {
+            return Ok(r.clone());
+        }
+        let found = self.discover_zone().await?;
+        *root = Some(found.clone());
+        Ok(found)
+    }
+
+    /// Where `url` lives after it answered 401: a 401 can mean the tenant's zone moved, so the
+    /// zone is looked up again, once per run. `None` when nothing moved (a configured base
+    /// URL, the same zone, or the one lookup already spent): the 401 stands.
+    async fn moved(&self, url: &Url) -> Result<Option<Url>, LiveError> {
+        if self.options.base_url.is_some() {
+            return Ok(None);
+        }
+        let mut root = self.root.lock().await;
+        let Some(current) = root.clone() else { return Ok(None) };
+        let rest = |from: &Url| {
+            let (u, f) = (url.as_str(), from.as_str());
+            u.get(..f.len()).filter(|p| p.eq_ignore_ascii_case(f)).map(|_| u[f.len()..].to_string())
+        };
+        let Some(tail) = rest(&current) else {
+            // Another request already followed the move: follow it too.
+            let left = self.left.lock().unwrap_or_else(|p| p.into_inner()).clone();
+            return Ok(left.as_ref().and_then(rest).and_then(|tail| current.join(&tail).ok()));
+        };
+        if self.relooked.swap(true, Ordering::SeqCst) {
+            return Ok(None);
+        }
+        let fresh = self.discover_zone().await?;
+        if fresh == current {
+            return Ok(None);
+        }
+        tracing::info!(zone = %fresh, "Autotask zone moved; following it");
+        *self.left.lock().unwrap_or_else(|p| p.into_inner()) = Some(current);
+        *root = Some(fresh.clone());
+        fresh.join(&tail).map(Some).map_err(|e| LiveError::Config(format!("Autotask URL: {e}")))
     }
 
     /// `GET {zone}/v1.0/zoneInformation?user=…`, sent without credentials.
@@ -164,24 +242,28 @@ impl Api {
         url.set_path(&path);
         url.query_pairs_mut().clear().append_pair("user", self.credentials.username.expose());
         let label = RequestLabel::new("GET", url.path());
-        let reply = http::send(&label, &self.options.retry, Idempotency::Retry, || {
+        let build = || {
             self.requests.fetch_add(1, Ordering::Relaxed);
             self.http.get(url.clone())
+        };
+        // An unreadable answer is asked for again, as for a 5xx: the lookup is a read.
+        let found = http::read(&label, &self.options.retry, build, |reply| {
+            if !reply.status.is_success() {
+                return Err(failure(&label, reply));
+            }
+            let body: Value = reply.json(&label)?;
+            let found = body.get("url").or(body.get("Url")).and_then(Value::as_str).ok_or_else(|| {
+                LiveError::Malformed {
+                    request: label.clone(),
+                    detail: "no `url` in the zone answer; is the user name right?".into(),
+                }
+            })?;
+            let zone_name = body.get("zoneName").and_then(Value::as_str).unwrap_or("?");
+            tracing::debug!(zone = zone_name, "Autotask zone found");
+            Ok(found.to_string())
         })
         .await?;
-        if !reply.status.is_success() {
-            return Err(failure(&label, &reply));
-        }
-        let body: Value = reply.json(&label)?;
-        let found = body.get("url").or(body.get("Url")).and_then(Value::as_str).ok_or_else(|| {
-            LiveError::Malformed {
-                request: label.clone(),
-                detail: "no `url` in the zone answer; is the user name right?".into(),
-            }
-        })?;
-        let zone_name = body.get("zoneName").and_then(Value::as_str).unwrap_or("?");
-        tracing::debug!(zone = zone_name, "Autotask zone found");
-        api_root(found)
+        api_root(&found)
     }
 
     fn gate(&self, endpoint: &'static str) -> Arc<Semaphore> {
@@ -221,13 +303,14 @@ impl Api {
         idempotency: Idempotency,
     ) -> Result<Value, LiveError> {
         let root = self.root().await?;
+        let mut url = url;
         let label = RequestLabel::new(method.as_str(), url.path());
-        if origin(&url) != origin(root) {
+        if origin(&url) != origin(&root) {
             return Err(LiveError::Config(format!(
                 "{label}: Autotask pointed to {}, which is not the configured API origin {}; cspctl sends \
                  credentials only to the configured origin",
                 origin(&url),
-                origin(root)
+                origin(&root)
             )));
         }
         let gate = self.gate(endpoint);
@@ -242,6 +325,17 @@ impl Api {
                 http::send(&label, &self.options.retry, idempotency, || self.build(&method, &url, body))
                     .await?;
             self.after_request();
+            if thread_limited(&reply) && attempt < self.options.retry.max_attempts {
+                tracing::debug!(request = %label, status = %reply.status, attempt, "thread limit (Itgenatr005); backing off");
+                http::sleep_backoff(&self.options.retry, attempt, None).await;
+                continue;
+            }
+            if reply.status == reqwest::StatusCode::UNAUTHORIZED
+                && let Some(moved) = self.moved(&url).await?
+            {
+                url = moved;
+                continue;
+            }
             if !reply.status.is_success() {
                 return Err(failure(&label, &reply));
             }
@@ -269,6 +363,17 @@ impl Api {
 
     /// `POST /{entity}/query` with `body`, following every `nextPageUrl` (same method and body).
     pub async fn query(&self, entity: &'static str, body: &Value) -> Result<Vec<Value>, LiveError> {
+        self.query_rows(entity, body).await
+    }
+
+    /// As [`Api::query`], each page decoded into `T` as it arrives, so only the rows (not every
+    /// page's JSON) are held. `pageDetails.count` is a page's count, not a total: the walk ends
+    /// when there is no `nextPageUrl`.
+    pub async fn query_rows<T: DeserializeOwned>(
+        &self,
+        entity: &'static str,
+        body: &Value,
+    ) -> Result<Vec<T>, LiveError> {
         let root = self.root().await?;
         let mut url = root
             .join(&format!("{entity}/query"))
@@ -279,7 +384,14 @@ impl Api {
             let label = RequestLabel::new("POST", url.path());
             let mut page = self.call(entity, Method::POST, url, Some(body), Idempotency::Retry).await?;
             match page.get_mut("items").map(Value::take) {
-                Some(Value::Array(list)) => items.extend(list),
+                Some(Value::Array(list)) => {
+                    for item in list {
+                        items.push(
+                            wire::decode(item, self.calendar())
+                                .map_err(|detail| LiveError::Malformed { request: label.clone(), detail })?,
+                        );
+                    }
+                }
                 _ => return Err(LiveError::Malformed { request: label, detail: "no `items` list".into() }),
             }
             let next =
@@ -338,5 +450,35 @@ impl Api {
         {
             tracing::warn!("{w}");
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn reply(status: u16, body: &str) -> Reply {
+        Reply::canned(status, body)
+    }
+
+    #[test]
+    fn error_bodies_of_every_shape_give_a_message() {
+        let label = RequestLabel::new("PATCH", "/ATServicesRest/V1.0/ContractServices");
+        let html = "<!DOCTYPE html>\r\n<html><head><title>404 - File or directory\r\n not found.</title></head><body>…</body></html>";
+        let e = failure(&label, &reply(404, html));
+        assert_eq!(
+            e.to_string(),
+            "PATCH /ATServicesRest/V1.0/ContractServices failed with HTTP 404: 404 - File or directory not found."
+        );
+        let denied = r#"{"errors":["The logged in Resource does not have the adequate permissions to create this entity type."]}"#;
+        assert!(matches!(failure(&label, &reply(500, denied)), LiveError::Permission { status: 500, .. }));
+        let rule = r#"{"errors":["ContractServiceAdjustment effectiveDate must be between the start date and end date"]}"#;
+        assert!(matches!(failure(&label, &reply(500, rule)), LiveError::Vendor { status: 500, .. }));
+        assert!(thread_limited(&reply(500, r#"{"errors":["Itgenatr005: Thread Threshold Exceeded"]}"#)));
+        assert!(!thread_limited(&reply(200, r#"{"items":[],"note":"Itgenatr005"}"#)));
+        assert_eq!(
+            failure(&label, &reply(502, "")).to_string(),
+            "PATCH /ATServicesRest/V1.0/ContractServices failed with HTTP 502: Bad Gateway"
+        );
     }
 }

@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 
 use super::api::{Api, PAGE_SIZE};
 use super::wire::{self, CompanyRow, ContractRow, ContractServiceRow, ServiceRow, UnitRow, leaf, query};
-use crate::live::{LiveError, RequestLabel};
+use crate::live::LiveError;
 use crate::model::{
     Addition, Agreement, AgreementStatus, Company, Fingerprint, NameKey, Product, PsaId, PsaScope,
     PsaSnapshot,
@@ -29,13 +29,9 @@ async fn read_batches<T: DeserializeOwned>(
     id: impl Fn(&T) -> PsaId,
 ) -> Result<Vec<T>, LiveError> {
     let bodies: Vec<Value> = batches.into_iter().map(|b| query(fields, filter(b))).collect();
-    let pages = try_join_all(bodies.iter().map(|body| api.query(entity, body))).await?;
+    let pages: Vec<Vec<T>> = try_join_all(bodies.iter().map(|body| api.query_rows(entity, body))).await?;
     let mut out = BTreeMap::new();
-    for item in pages.into_iter().flatten() {
-        let row: T = wire::decode(item, api.calendar()).map_err(|detail| LiveError::Malformed {
-            request: RequestLabel::new("POST", format!("/{entity}/query")),
-            detail,
-        })?;
+    for row in pages.into_iter().flatten() {
         out.insert(id(&row), row);
     }
     Ok(out.into_values().collect())
@@ -144,7 +140,13 @@ fn estimate(scope: &PsaScope) -> u64 {
         + 1
 }
 
-/// The whole in-scope snapshot.
+/// A whole read's single batch: every row (`id >= 0`; the MSP's own company is id 0).
+fn everything() -> Vec<Value> {
+    vec![json!(0)]
+}
+
+/// The whole in-scope snapshot; with `scope.whole`, every company, recurring-service contract
+/// and service (one paged query each).
 pub async fn read(api: &Api, scope: &PsaScope, today: NaiveDate) -> Result<PsaSnapshot, LiveError> {
     api.expect_requests(estimate(scope)).await?;
     let names: Vec<String> = scope.companies.iter().cloned().collect();
@@ -152,11 +154,15 @@ pub async fn read(api: &Api, scope: &PsaScope, today: NaiveDate) -> Result<PsaSn
         api,
         "Companies",
         wire::COMPANY_FIELDS,
-        wire::chunks(&names),
+        if scope.whole { everything() } else { wire::chunks(&names) },
         |b| {
-            vec![
-                json!({ "op": "or", "items": [leaf("in", "companyNumber", b.clone()), leaf("in", "companyName", b)] }),
-            ]
+            if scope.whole {
+                vec![leaf("gte", "id", b)]
+            } else {
+                vec![
+                    json!({ "op": "or", "items": [leaf("in", "companyNumber", b.clone()), leaf("in", "companyName", b)] }),
+                ]
+            }
         },
         |r: &CompanyRow| r.id,
     );
@@ -165,8 +171,8 @@ pub async fn read(api: &Api, scope: &PsaScope, today: NaiveDate) -> Result<PsaSn
         api,
         "Services",
         wire::SERVICE_FIELDS,
-        wire::chunks(&products),
-        |b| vec![leaf("in", "name", b)],
+        if scope.whole { everything() } else { wire::chunks(&products) },
+        |b| if scope.whole { vec![leaf("gte", "id", b)] } else { vec![leaf("in", "name", b)] },
         |r: &ServiceRow| r.id,
     );
     let (companies, services) = futures::try_join!(companies, services)?;
@@ -176,8 +182,11 @@ pub async fn read(api: &Api, scope: &PsaScope, today: NaiveDate) -> Result<PsaSn
         api,
         "Contracts",
         wire::CONTRACT_FIELDS,
-        wire::chunks(&company_ids),
-        |b| vec![leaf("in", "companyID", b), leaf("eq", "contractType", json!(wire::RECURRING_SERVICE))],
+        if scope.whole { everything() } else { wire::chunks(&company_ids) },
+        |b| {
+            let owner = if scope.whole { leaf("gte", "id", b) } else { leaf("in", "companyID", b) };
+            vec![owner, leaf("eq", "contractType", json!(wire::RECURRING_SERVICE))]
+        },
         |r: &ContractRow| r.id,
     )
     .await?
@@ -209,6 +218,7 @@ pub async fn read(api: &Api, scope: &PsaScope, today: NaiveDate) -> Result<PsaSn
         rows_by_service.entry(r.contract_service_id).or_default().push(r);
     }
     Ok(PsaSnapshot {
+        inactive_companies: companies.iter().filter(|c| c.is_active == Some(false)).map(|c| c.id).collect(),
         companies: companies
             .iter()
             .map(|c| Company {

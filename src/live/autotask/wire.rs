@@ -35,6 +35,8 @@ pub struct CompanyRow {
     pub company_name: Option<String>,
     #[serde(rename = "companyNumber", default)]
     pub company_number: Option<String>,
+    #[serde(rename = "isActive", default)]
+    pub is_active: Option<bool>,
 }
 
 impl CompanyRow {
@@ -48,7 +50,7 @@ impl CompanyRow {
 }
 
 /// Fields of [`CompanyRow`].
-pub const COMPANY_FIELDS: &[&str] = &["id", "companyName", "companyNumber"];
+pub const COMPANY_FIELDS: &[&str] = &["id", "companyName", "companyNumber", "isActive"];
 
 /// A contract.
 #[derive(Debug, Clone, Deserialize)]

@@ -1,6 +1,6 @@
 //! ConnectWise Manage (PSA) over its REST API: bulk, paged reads of companies, agreements and
-//! catalog items filtered with `conditions`; per-agreement addition reads with bounded
-//! concurrency; creates that re-read instead of retrying blindly; updates and cancels as
+//! catalog items filtered with `conditions`; per-agreement addition reads with adaptive,
+//! bounded concurrency; creates that re-read instead of retrying blindly; updates and cancels as
 //! JSON-patch after a `_info.lastUpdated` check. Never DELETE.
 
 mod conditions;
@@ -16,10 +16,12 @@ use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 use futures::{StreamExt, TryStreamExt, stream};
-use tokio::sync::OnceCell;
+use std::sync::atomic::AtomicBool;
+use tokio::sync::Mutex as AsyncMutex;
 
 pub use credentials::{CLIENT_ID_VAR, ConnectWiseCredentials, PRIVATE_KEY_VAR, PUBLIC_KEY_VAR};
 
+use super::adaptive::{Adaptive, Summary};
 use super::http::{self, RetryPolicy};
 use super::{LiveError, Psa};
 use crate::config::ConnectWiseSettings;
@@ -28,8 +30,9 @@ use crate::model::{Addition, Applied, Calendar, PsaId, PsaScope, PsaSnapshot, Wr
 /// The API model version cspctl is written against (sent in `Accept`).
 pub const DEFAULT_API_VERSION: &str = "2026.4";
 
-/// Requests in flight at once for per-agreement reads, unless `concurrency:` says otherwise.
-pub const DEFAULT_CONCURRENCY: usize = 8;
+/// Most reads in flight at once, unless `concurrency:` says otherwise. Reads start at
+/// [`INITIAL_LIMIT`](crate::live::adaptive::INITIAL_LIMIT) and adapt up to this bound.
+pub const DEFAULT_MAX_CONCURRENCY: usize = 32;
 
 /// Largest page ConnectWise serves.
 pub const PAGE_SIZE: usize = 1000;
@@ -45,11 +48,15 @@ pub struct ConnectWise {
     origin: url::Url,
     company: String,
     codebase: Option<String>,
-    /// `{origin}/{codebase}apis/3.0`, found once.
-    api_base: OnceCell<String>,
+    /// `{origin}/{codebase}apis/3.0`, found once (and once more after a 404, see
+    /// [`ConnectWise::moved`]).
+    api_base: AsyncMutex<Option<String>>,
+    /// Whether the codebase was already looked up again this run.
+    rediscovered: AtomicBool,
     accept: String,
     credentials: ConnectWiseCredentials,
-    concurrency: usize,
+    /// How many reads go at once: adapts to the tenant's answers (see [`Adaptive`]).
+    reads: Adaptive,
     retry: RetryPolicy,
     forward_only: bool,
     /// Reads ConnectWise's date-times as tenant days and writes days as tenant midnights.
@@ -77,13 +84,14 @@ impl ConnectWise {
             origin,
             company: settings.company.clone(),
             codebase,
-            api_base: OnceCell::new(),
+            api_base: AsyncMutex::new(None),
+            rediscovered: AtomicBool::new(false),
             accept: format!(
                 "application/vnd.connectwise.com+json; version={}",
                 settings.api_version.as_deref().unwrap_or(DEFAULT_API_VERSION)
             ),
             credentials,
-            concurrency: settings.concurrency.unwrap_or(DEFAULT_CONCURRENCY).max(1),
+            reads: Adaptive::new(settings.concurrency.unwrap_or(DEFAULT_MAX_CONCURRENCY)),
             retry: RetryPolicy::default(),
             forward_only: false,
             calendar: Calendar::default(),
@@ -111,6 +119,17 @@ impl ConnectWise {
         self
     }
 
+    /// Keeps reads at exactly `limit` in flight instead of adapting (benches compare the two).
+    pub fn with_fixed_concurrency(mut self, limit: usize) -> Self {
+        self.reads = Adaptive::fixed(limit);
+        self
+    }
+
+    /// What the read limiter did so far: its limit, the most reads in flight, throttles seen.
+    pub fn read_concurrency(&self) -> Summary {
+        self.reads.summary()
+    }
+
     /// Pages with `pagination-type: forward-only` (`pageId`) instead of page numbers.
     pub fn with_forward_only(mut self, forward_only: bool) -> Self {
         self.forward_only = forward_only;
@@ -134,7 +153,7 @@ impl Psa for ConnectWise {
         ids.dedup();
         stream::iter(ids)
             .map(|id| self.additions_of(id))
-            .buffer_unordered(self.concurrency)
+            .buffer_unordered(self.reads.max())
             .try_concat()
             .await
     }

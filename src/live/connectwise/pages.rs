@@ -66,14 +66,24 @@ impl<'a> Pager<'a> {
 
     /// The next page's rows, or `None` after the last.
     pub(super) async fn next_page(&mut self) -> Result<Option<Vec<Value>>, LiveError> {
-        let Some(url) = self.next.take() else { return Ok(None) };
+        let Some(mut url) = self.next.take() else { return Ok(None) };
         let label = &self.label;
         let mut attempt = 0;
         // A truncated body is retried like a dropped connection: reading again is harmless.
         let (reply, batch) = loop {
             attempt += 1;
-            let reply =
-                request::check(label, self.cw.send(label, url.as_str(), None, Idempotency::Retry).await?)?;
+            let mut reply = self.cw.send(label, url.as_str(), None, Idempotency::Retry).await?;
+            if reply.status == reqwest::StatusCode::NOT_FOUND
+                && let Some(moved) = self.cw.moved(url.as_str()).await?
+            {
+                url = url::Url::parse(&moved).map_err(|e| LiveError::Config(format!("{label}: {e}")))?;
+                if let Some(first) = self.cw.moved(self.first.as_str()).await? {
+                    self.first =
+                        url::Url::parse(&first).map_err(|e| LiveError::Config(format!("{label}: {e}")))?;
+                }
+                reply = self.cw.send(label, url.as_str(), None, Idempotency::Retry).await?;
+            }
+            let reply = request::check(label, reply)?;
             match reply.json::<Vec<Value>>(label) {
                 Ok(batch) => break (reply, batch),
                 Err(e) if attempt >= self.cw.retry.max_attempts => return Err(e),

@@ -37,45 +37,85 @@ struct CompanyInfo {
 impl ConnectWise {
     /// `{origin}/{codebase}apis/3.0`, asking `/login/companyinfo/{company}` once when
     /// `codebase:` is not set.
-    pub(super) async fn api_base(&self) -> Result<&str, LiveError> {
-        let base = self
-            .api_base
-            .get_or_try_init(|| async {
-                let codebase = match &self.codebase {
-                    Some(c) => c.clone(),
-                    None => self.discover_codebase().await?,
-                };
-                let origin = self.origin.as_str().trim_end_matches('/');
-                Ok::<_, LiveError>(format!("{origin}/{codebase}apis/3.0"))
-            })
-            .await?;
-        Ok(base.as_str())
+    pub(super) async fn api_base(&self) -> Result<String, LiveError> {
+        let mut base = self.api_base.lock().await;
+        if let Some(b) = base.as_ref() {
+            return Ok(b.clone());
+        }
+        let codebase = match &self.codebase {
+            Some(c) => c.clone(),
+            None => self.discover_codebase().await?,
+        };
+        let found = self.base_for(&codebase);
+        *base = Some(found.clone());
+        Ok(found)
+    }
+
+    fn base_for(&self, codebase: &str) -> String {
+        format!("{}/{codebase}apis/3.0", self.origin.as_str().trim_end_matches('/'))
+    }
+
+    /// Where `url` (under an API base) lives now, after it answered 404: a discovered codebase
+    /// can move when a cloud tenant is upgraded, so the codebase is looked up again, once per
+    /// run. `None` when nothing moved (a configured codebase, the same answer, or the one
+    /// lookup already spent): the 404 stands.
+    pub(super) async fn moved(&self, url: &str) -> Result<Option<String>, LiveError> {
+        if self.codebase.is_some() {
+            return Ok(None);
+        }
+        let Some((_, rest)) = url.split_once("/apis/3.0") else { return Ok(None) };
+        let mut base = self.api_base.lock().await;
+        let current = base.clone().unwrap_or_default();
+        if !current.is_empty() && !url.starts_with(&current) {
+            // Another request already found the new codebase.
+            return Ok(Some(format!("{current}{rest}")));
+        }
+        if self.rediscovered.swap(true, std::sync::atomic::Ordering::SeqCst) {
+            return Ok(None);
+        }
+        let fresh = self.base_for(&self.discover_codebase().await?);
+        if fresh == current {
+            return Ok(None);
+        }
+        tracing::info!(codebase = %fresh, "ConnectWise codebase moved; following it");
+        *base = Some(fresh.clone());
+        Ok(Some(format!("{fresh}{rest}")))
     }
 
     async fn discover_codebase(&self) -> Result<String, LiveError> {
         let path = format!("/login/companyinfo/{}", self.company);
         let label = RequestLabel::new("GET", &path);
         let url = self.origin.join(&path).map_err(|e| LiveError::Config(format!("{label}: {e}")))?;
-        let reply = http::send(&label, &self.retry, Idempotency::Retry, || {
-            self.http.get(url.clone()).header("Accept", "application/json")
+        let build = || self.http.get(url.clone()).header("Accept", "application/json");
+        // An unreadable answer is asked for again, as for a 5xx: discovery is a read.
+        http::read(&label, &self.retry, build, |reply| {
+            if !reply.status.is_success() {
+                return Err(LiveError::Vendor {
+                    request: label.clone(),
+                    status: reply.status.as_u16(),
+                    message: format!(
+                        "could not discover the codebase of company `{}` ({}){}; check `company:` or set `codebase:`",
+                        self.company,
+                        reply.text_excerpt(),
+                        request_id(reply)
+                    ),
+                });
+            }
+            // ConnectWise answers 200 with `null` for a company id it does not know.
+            let info: Option<CompanyInfo> = reply.json(&label)?;
+            let Some(info) = info else {
+                return Err(LiveError::Config(format!(
+                    "{label}: ConnectWise does not know the company id `{}` (it answered `null`); \
+                     psa.connectwise.company must be the company id you log in with",
+                    self.company
+                )));
+            };
+            let codebase = info.codebase.filter(|c| !c.trim().is_empty()).ok_or_else(|| {
+                LiveError::Malformed { request: label.clone(), detail: "no Codebase in the answer".into() }
+            })?;
+            Ok(format!("{}/", codebase.trim_matches('/')))
         })
-        .await?;
-        if !reply.status.is_success() {
-            return Err(LiveError::Vendor {
-                request: label,
-                status: reply.status.as_u16(),
-                message: format!(
-                    "could not discover the codebase of company `{}` ({}); check `company:` or set `codebase:`",
-                    self.company,
-                    reply.text_excerpt()
-                ),
-            });
-        }
-        let info: CompanyInfo = reply.json(&label)?;
-        let codebase = info.codebase.filter(|c| !c.trim().is_empty()).ok_or_else(|| {
-            LiveError::Malformed { request: label.clone(), detail: "no Codebase in the answer".into() }
-        })?;
-        Ok(format!("{}/", codebase.trim_matches('/')))
+        .await
     }
 
     /// A request with the site's credentials and headers. The secrets are exposed only here.
@@ -110,7 +150,8 @@ impl ConnectWise {
         idempotency: Idempotency,
     ) -> Result<Reply, LiveError> {
         let method = Method::from_bytes(label.method.as_bytes()).unwrap_or(Method::GET);
-        http::send(label, &self.retry, idempotency, || self.build(&method, url, body)).await
+        let gate = (method == Method::GET).then_some(&self.reads);
+        http::send_gated(label, &self.retry, idempotency, gate, || self.build(&method, url, body)).await
     }
 
     /// GETs one JSON document, reading again when the body arrives unreadable (safe for reads).
@@ -141,6 +182,11 @@ impl ConnectWise {
         let label = RequestLabel::new(method, path);
         let url = format!("{}{path}", self.api_base().await?);
         let reply = self.send(&label, &url, body, idempotency).await?;
+        if reply.status == StatusCode::NOT_FOUND
+            && let Some(moved) = self.moved(&url).await?
+        {
+            return check(&label, self.send(&label, &moved, body, idempotency).await?);
+        }
         check(&label, reply)
     }
 }
@@ -151,13 +197,16 @@ pub(super) fn check(label: &RequestLabel, reply: Reply) -> Result<Reply, LiveErr
         return Ok(reply);
     }
     let status = reply.status.as_u16();
-    let message = match serde_json::from_slice::<CwError>(&reply.body) {
+    // Error bodies can carry raw line breaks inside their strings; JSON allows none there.
+    let body = String::from_utf8_lossy(&reply.body).replace("\r\n", " ").replace('\n', " ");
+    let message = match serde_json::from_str::<CwError>(&body) {
         Ok(body) => body.describe(),
         Err(_) => match reply.text_excerpt() {
             t if t.is_empty() => reply.status.canonical_reason().unwrap_or("no body").to_string(),
             t => t,
         },
     };
+    let message = format!("{message}{}", request_id(&reply));
     Err(match reply.status {
         StatusCode::UNAUTHORIZED => LiveError::Auth { request: label.clone(), status, message },
         StatusCode::FORBIDDEN => LiveError::Auth {
@@ -169,6 +218,17 @@ pub(super) fn check(label: &RequestLabel, reply: Reply) -> Result<Reply, LiveErr
         },
         _ => LiveError::Vendor { request: label.clone(), status, message },
     })
+}
+
+/// ` (x-cw-request-id …)` when ConnectWise sent one, so a support case can name the request.
+pub(super) fn request_id(reply: &Reply) -> String {
+    reply
+        .headers
+        .get("x-cw-request-id")
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| !v.trim().is_empty())
+        .map(|v| format!(" (x-cw-request-id {})", v.trim()))
+        .unwrap_or_default()
 }
 
 #[cfg(test)]

@@ -1,9 +1,10 @@
 //! The plan's read: whole lists filtered with `conditions` (companies and catalog items by
 //! identifier, agreements by company), then the additions of the agreements the workspace
-//! names, one paged read each, `concurrency` at a time, and finally the catalog items those
+//! names, one paged read each, as many at a time as the adaptive limit allows, and finally the catalog items those
 //! additions bill that the workspace does not map (one filtered read, only when there are any).
+//! A whole read (onboarding) reads the three lists unfiltered instead: one paged read each.
 
-use std::collections::{BTreeSet, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 use futures::{StreamExt, TryStreamExt, stream};
 use serde::de::DeserializeOwned;
@@ -19,23 +20,31 @@ use crate::model::{Addition, Agreement, NameKey, PsaId, PsaScope, PsaSnapshot};
 pub(super) async fn read(cw: &ConnectWise, scope: &PsaScope) -> Result<PsaSnapshot, LiveError> {
     let company_names: Vec<String> = scope.companies.iter().map(|c| text(c)).collect();
     let product_names: Vec<String> = scope.products.iter().map(|p| text(p)).collect();
-    let (companies, products) = tokio::try_join!(
-        cw.bulk::<CwCompany>("/company/companies", "identifier", &company_names),
-        cw.bulk::<CwCatalogItem>("/procurement/catalog", "identifier", &product_names),
-    )?;
+    let (companies, products) = if scope.whole {
+        tokio::try_join!(
+            cw.list::<CwCompany>("/company/companies", None),
+            cw.list::<CwCatalogItem>("/procurement/catalog", None),
+        )?
+    } else {
+        tokio::try_join!(
+            cw.bulk::<CwCompany>("/company/companies", "identifier", &company_names),
+            cw.bulk::<CwCatalogItem>("/procurement/catalog", "identifier", &product_names),
+        )?
+    };
+    let inactive_companies = companies.iter().filter(|c| c.inactive()).map(CwCompany::id).collect();
     let wanted_companies: HashSet<NameKey> = scope.companies.iter().map(|c| NameKey::new(c)).collect();
     let wanted_products: HashSet<NameKey> = scope.products.iter().map(|p| NameKey::new(p)).collect();
     let mut companies: Vec<_> = companies
         .into_iter()
         .map(CwCompany::into_model)
-        .filter(|c| wanted_companies.contains(&NameKey::new(&c.identifier)))
+        .filter(|c| scope.whole || wanted_companies.contains(&NameKey::new(&c.identifier)))
         .collect();
     companies.sort_by_key(|c| c.id);
     companies.dedup_by_key(|c| c.id);
     let mut products: Vec<_> = products
         .into_iter()
         .map(CwCatalogItem::into_model)
-        .filter(|p| wanted_products.contains(&NameKey::new(&p.identifier)))
+        .filter(|p| scope.whole || wanted_products.contains(&NameKey::new(&p.identifier)))
         .collect();
     products.sort_by_key(|p| p.id);
     products.dedup_by_key(|p| p.id);
@@ -43,9 +52,12 @@ pub(super) async fn read(cw: &ConnectWise, scope: &PsaScope) -> Result<PsaSnapsh
     let company_ids: BTreeSet<PsaId> = companies.iter().map(|c| c.id).collect();
     let id_literals: Vec<String> = company_ids.iter().map(ToString::to_string).collect();
     let label = RequestLabel::new("GET", "/finance/agreements");
-    let mut agreements = cw
-        .bulk::<CwAgreement>("/finance/agreements", "company/id", &id_literals)
-        .await?
+    let agreement_rows = if scope.whole {
+        cw.list::<CwAgreement>("/finance/agreements", None).await?
+    } else {
+        cw.bulk::<CwAgreement>("/finance/agreements", "company/id", &id_literals).await?
+    };
+    let mut agreements = agreement_rows
         .into_iter()
         .map(|a| {
             a.into_model(&cw.calendar)
@@ -56,22 +68,31 @@ pub(super) async fn read(cw: &ConnectWise, scope: &PsaScope) -> Result<PsaSnapsh
     agreements.sort_by_key(|a| a.id);
     agreements.dedup_by_key(|a| a.id);
 
+    // Indexed once: (company, agreement name) pairs find their agreements without a scan.
+    let mut owners: HashMap<NameKey, Vec<PsaId>> = HashMap::new();
+    for c in &companies {
+        owners.entry(NameKey::new(&c.identifier)).or_default().push(c.id);
+    }
+    let mut by_owner: HashMap<(PsaId, NameKey), Vec<PsaId>> = HashMap::new();
+    for a in &agreements {
+        by_owner.entry((a.company, NameKey::new(&a.name))).or_default().push(a.id);
+    }
     let named: BTreeSet<PsaId> = scope
         .agreements
         .iter()
         .flat_map(|(company, name)| {
-            let (company, name) = (NameKey::new(company), NameKey::new(name));
-            let owners: Vec<PsaId> =
-                companies.iter().filter(|c| NameKey::new(&c.identifier) == company).map(|c| c.id).collect();
-            agreements
+            let name = NameKey::new(name);
+            let owners = owners.get(&NameKey::new(company)).map(Vec::as_slice).unwrap_or_default();
+            owners
                 .iter()
-                .filter(move |a| owners.contains(&a.company) && NameKey::new(&a.name) == name)
-                .map(|a| a.id)
+                .flat_map(|owner| by_owner.get(&(*owner, name.clone())).cloned().unwrap_or_default())
+                .collect::<Vec<_>>()
         })
         .collect();
+    // Every read is queued at once; the adaptive limit decides how many are in flight.
     let mut additions: Vec<Addition> = stream::iter(named)
         .map(|id| cw.additions_of(id))
-        .buffer_unordered(cw.concurrency)
+        .buffer_unordered(cw.reads.max())
         .try_concat()
         .await?;
     additions.sort_by_key(|a| a.id);
@@ -88,7 +109,7 @@ pub(super) async fn read(cw: &ConnectWise, scope: &PsaScope) -> Result<PsaSnapsh
         products.sort_by_key(|p| p.id);
         products.dedup_by_key(|p| p.id);
     }
-    Ok(PsaSnapshot { companies, agreements, products, additions })
+    Ok(PsaSnapshot { companies, agreements, products, additions, inactive_companies })
 }
 
 #[derive(serde::Deserialize)]
@@ -130,7 +151,7 @@ impl ConnectWise {
         }
         stream::iter(chunks)
             .map(|c| async move { self.list(path, Some(&c)).await })
-            .buffer_unordered(self.concurrency)
+            .buffer_unordered(self.reads.max())
             .try_concat()
             .await
     }

@@ -36,9 +36,33 @@ pub struct CwCompany {
     identifier: String,
     #[serde(default)]
     name: String,
+    status: Option<Named>,
+    deleted_flag: Option<bool>,
+}
+
+/// A `{ "name": ... }` reference (a company's status).
+#[derive(Debug, Deserialize)]
+pub struct Named {
+    /// Referenced record name.
+    pub name: Option<String>,
 }
 
 impl CwCompany {
+    /// Record id.
+    pub fn id(&self) -> PsaId {
+        self.id
+    }
+
+    /// Whether the company is deleted or its status says `Inactive`.
+    pub fn inactive(&self) -> bool {
+        self.deleted_flag == Some(true)
+            || self
+                .status
+                .as_ref()
+                .and_then(|s| s.name.as_deref())
+                .is_some_and(|n| n.eq_ignore_ascii_case("inactive"))
+    }
+
     /// As the model's company.
     pub fn into_model(self) -> Company {
         Company { id: self.id, identifier: self.identifier, name: self.name }
@@ -159,7 +183,7 @@ pub struct CwError {
     code: Option<String>,
     message: Option<String>,
     #[serde(default)]
-    errors: Vec<CwFieldError>,
+    errors: Option<Vec<CwFieldError>>,
 }
 
 /// One entry of `errors[]` (`ValidationError`).
@@ -177,11 +201,41 @@ impl CwError {
         if let Some(code) = &self.code {
             text.push_str(&format!(" ({code})"));
         }
-        for e in &self.errors {
+        for e in self.errors.iter().flatten() {
             let field = e.field.as_deref().unwrap_or("?");
             let message = e.message.as_deref().or(e.code.as_deref()).unwrap_or("invalid");
             text.push_str(&format!("; {field}: {message}"));
         }
         text
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Live tenants omit null-valued keys: every optional field must read from absent.
+    #[test]
+    fn records_read_without_their_optional_fields() {
+        let c: CwCompany = serde_json::from_str(r#"{"id":1,"identifier":"ACME"}"#).unwrap();
+        assert_eq!(c.into_model().name, "");
+        let a: CwAgreement =
+            serde_json::from_str(r#"{"id":2,"name":"M365","company":{"id":1},"extra":{"x":1}}"#).unwrap();
+        let a = a.into_model(&Calendar::default()).unwrap();
+        assert_eq!((a.status, a.start_date, a.end_date), (AgreementStatus::Active, None, None));
+        let p: CwCatalogItem = serde_json::from_str(r#"{"id":3,"identifier":"P1"}"#).unwrap();
+        let p = p.into_model();
+        assert!(p.active && p.unit_price.is_none() && p.description.is_empty());
+        let x: CwAddition = serde_json::from_str(r#"{"id":4,"product":{"id":3}}"#).unwrap();
+        let x = x.into_model(2, &Calendar::default()).unwrap();
+        assert_eq!((x.agreement, x.quantity, x.cancelled_date), (2, 0.0, None));
+        assert!(x.fingerprint.is_empty());
+        let e: CwError = serde_json::from_str(r#"{"errors":null}"#).unwrap();
+        assert_eq!(e.describe(), "no message");
+        let info: CwAddition = serde_json::from_str(
+            r#"{"id":5,"product":{"id":3,"_info":{"typeId":"2"}},"_info":{"lastUpdated":"2026-01-01T00:00:00Z","image_href":"https://h/apis/3.0//x?lm=1"}}"#,
+        )
+        .unwrap();
+        assert_eq!(info.fingerprint().0, "2026-01-01T00:00:00Z");
     }
 }

@@ -2,6 +2,14 @@
 //! services and their unit adjustments, ThresholdInformation, Autotask's error shapes and its
 //! three-requests-per-endpoint thread limit. Paths are served under `/ATServicesRest/V1.0` and
 //! `/atservicesrest/v1.0` (Autotask treats path case loosely; clients use both spellings).
+//!
+//! It holds clients to what live tenants do: a POST-started query's `nextPageUrl` carries no
+//! `search`, so only a POST of the unchanged body reads the next page (GET answers 405, a
+//! bodyless POST 500 "queryModel"); `pageDetails.count` is the page's count. Through
+//! `/_sandbox/autotask/quirks` ([`Quirks`]) a test can move the tenant to another zone (the
+//! old one then answers 401), refuse entities as a security level would (HTTP 500 "does not
+//! have the adequate permissions") and answer thread-limit breaches (`Itgenatr005`) with a
+//! status other than 429. Unknown paths answer IIS's HTML 404.
 
 pub mod query;
 mod records;
@@ -14,7 +22,7 @@ use std::sync::{Arc, Mutex, OnceLock, Weak};
 
 use axum::Router;
 use axum::body::Bytes;
-use axum::http::{HeaderMap, StatusCode, Uri};
+use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use chrono::NaiveDate;
@@ -31,10 +39,39 @@ pub const THREAD_LIMIT: usize = 3;
 /// Hourly request budget ThresholdInformation reports.
 pub const REQUEST_THRESHOLD: u64 = 10_000;
 
+/// Where tests read and set the [`Quirks`].
+pub const QUIRKS_CONTROL_PATH: &str = "/_sandbox/autotask/quirks";
+
+/// Live-tenant behaviours a test can switch on.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Quirks {
+    /// The zone the tenant lives in: 1 (`/ATServicesRest/`) or 2 (`/zone2/ATServicesRest/`).
+    /// Zone lookup names it; the other zone answers 401 to every call.
+    pub zone: u8,
+    /// Entities whose queries are refused as the API user's security level would refuse them.
+    pub deny: Vec<String>,
+    /// HTTP status of a thread-limit refusal (`Itgenatr005`): 429, or e.g. 500 as some tenants answer.
+    pub thread_limit_status: u16,
+}
+
+impl Default for Quirks {
+    fn default() -> Self {
+        Quirks { zone: 1, deny: Vec::new(), thread_limit_status: 429 }
+    }
+}
+
+impl Quirks {
+    fn root(&self) -> &'static str {
+        if self.zone == 2 { "/zone2/ATServicesRest" } else { "/ATServicesRest" }
+    }
+}
+
 /// The dialect's own state beside the shared sandbox state.
 #[derive(Debug)]
 pub struct Dialect {
     shared: Arc<SimShared>,
+    quirks: Mutex<Quirks>,
     units: Mutex<UnitBook>,
     in_flight: Mutex<HashMap<String, usize>>,
     /// Most requests seen in flight at once on one endpoint.
@@ -170,10 +207,12 @@ impl Dialect {
         let n = map.entry(endpoint.to_string()).or_default();
         if *n >= THREAD_LIMIT {
             self.thread_refusals.fetch_add(1, Ordering::Relaxed);
+            let status = StatusCode::from_u16(self.quirks().thread_limit_status)
+                .unwrap_or(StatusCode::TOO_MANY_REQUESTS);
             return Err(Refusal {
-                status: StatusCode::TOO_MANY_REQUESTS,
+                status,
                 message: format!(
-                    "Thread limit of {THREAD_LIMIT} concurrent requests exceeded for the {endpoint} endpoint."
+                    "Itgenatr005: Thread Threshold Exceeded: the limit of {THREAD_LIMIT} concurrent requests for the {endpoint} endpoint was reached."
                 ),
             });
         }
@@ -182,12 +221,16 @@ impl Dialect {
         Ok(Slot { dialect: self, endpoint: endpoint.to_string() })
     }
 
-    /// The zone lookup: no credentials, answers with this server as the zone.
+    fn quirks(&self) -> Quirks {
+        self.quirks.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    /// The zone lookup: no credentials, answers with this server's current zone.
     fn zone(&self) -> Response {
         let base = self.shared.base_url();
         axum::Json(json!({
-            "zoneName": "Sandbox",
-            "url": format!("{base}/ATServicesRest/"),
+            "zoneName": format!("Sandbox {}", self.quirks().zone),
+            "url": format!("{base}{}/", self.quirks().root()),
             "webUrl": format!("{base}/"),
             "ci": 0
         }))
@@ -212,6 +255,7 @@ impl Dialect {
         &self,
         entity: &'static str,
         kind: QueryKind,
+        method: &Method,
         headers: &HeaderMap,
         uri: &Uri,
         body: &Bytes,
@@ -220,13 +264,33 @@ impl Dialect {
             Ok(s) => s,
             Err(r) => return r.into_response(),
         };
+        if self.quirks().deny.iter().any(|d| d.eq_ignore_ascii_case(entity)) {
+            return fail(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "The logged in Resource does not have the adequate permissions to query this entity type.",
+            );
+        }
         let params: HashMap<String, String> =
             url::form_urlencoded::parse(uri.query().unwrap_or("").as_bytes()).into_owned().collect();
         let search = params.iter().find(|(k, _)| k.eq_ignore_ascii_case("search")).map(|(_, v)| v.clone());
+        let by_get = search.is_some();
         let source = match (&kind, search) {
             (_, Some(s)) => s.into_bytes(),
-            (QueryKind::Next, None) => {
-                return fail(StatusCode::INTERNAL_SERVER_ERROR, "The next page URL has no search parameter.");
+            // A POST-started cursor: only a POST of the unchanged query reads on.
+            (QueryKind::Next, None) if method == Method::GET => {
+                return (
+                    StatusCode::METHOD_NOT_ALLOWED,
+                    axum::Json(
+                        json!({ "Message": "The requested resource does not support http method 'GET'." }),
+                    ),
+                )
+                    .into_response();
+            }
+            (QueryKind::Next, None) if body.iter().all(u8::is_ascii_whitespace) => {
+                return fail(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "Value cannot be null.\r\nParameter name: queryModel",
+                );
             }
             (_, None) => body.to_vec(),
         };
@@ -245,6 +309,12 @@ impl Dialect {
                 let paging =
                     params.iter().find(|(k, _)| k.eq_ignore_ascii_case("paging")).map(|(_, v)| v.as_str());
                 match paging.and_then(|p| serde_json::from_str::<Value>(p).ok()) {
+                    Some(p) if p.get("query").and_then(Value::as_u64) != Some(fingerprint(&parsed)) => {
+                        return fail(
+                            StatusCode::INTERNAL_SERVER_ERROR,
+                            "The query does not match the one this page was started with.",
+                        );
+                    }
                     Some(p) => p.get("lastId").and_then(Value::as_i64).unwrap_or(i64::MIN),
                     None => {
                         return fail(StatusCode::INTERNAL_SERVER_ERROR, "The paging parameter is missing.");
@@ -275,13 +345,17 @@ impl Dialect {
         }
         let next = match page.last() {
             Some(last) if more => {
-                let paging = json!({ "pageSize": query.max_records, "lastId": last.id }).to_string();
+                let paging = json!({ "pageSize": query.max_records, "lastId": last.id, "query": fingerprint(&parsed) })
+                    .to_string();
                 let enc = |s: &str| url::form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
+                // Only a GET-started query carries its search in the next page's URL.
+                let search =
+                    if by_get { format!("&search={}", enc(&parsed.to_string())) } else { String::new() };
                 Value::String(format!(
-                    "{}/ATServicesRest/V1.0/{entity}/query/next?paging={}&search={}",
+                    "{}{}/V1.0/{entity}/query/next?paging={}{search}",
                     self.shared.base_url(),
+                    self.quirks().root(),
                     enc(&paging),
-                    enc(&parsed.to_string())
                 ))
             }
             _ => Value::Null,
@@ -298,6 +372,25 @@ impl Dialect {
         }))
         .into_response()
     }
+}
+
+/// Identifies a query within one run, so a next page asked for with another query is refused.
+fn fingerprint(query: &Value) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    query.to_string().hash(&mut h);
+    h.finish() >> 11 // fits a JSON number exactly
+}
+
+/// IIS's answer to a path it does not serve.
+async fn not_found() -> Response {
+    (
+        StatusCode::NOT_FOUND,
+        axum::response::Html(
+            "<!DOCTYPE html><html><head><title>404 - File or directory not found.</title></head><body><h2>404 - File or directory not found.</h2></body></html>",
+        ),
+    )
+        .into_response()
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -317,6 +410,7 @@ pub fn routes(shared: Arc<SimShared>) -> Router {
         thread_refusals: AtomicU64::new(0),
         counted: AtomicU64::new(0),
         work_ms: AtomicU64::new(0),
+        quirks: Mutex::new(Quirks::default()),
     });
     {
         let mut list = registry().lock().unwrap_or_else(|p| p.into_inner());
@@ -324,11 +418,42 @@ pub fn routes(shared: Arc<SimShared>) -> Router {
         list.push((Arc::downgrade(&shared), Arc::downgrade(&dialect)));
     }
     let mut router = Router::new();
-    for prefix in ["/ATServicesRest/V1.0", "/atservicesrest/v1.0"] {
+    for prefix in ["/ATServicesRest/V1.0", "/atservicesrest/v1.0", "/zone2/ATServicesRest/V1.0"] {
         for name in ["zoneInformation", "ZoneInformation"] {
             let d = dialect.clone();
             router = router.route(&format!("{prefix}/{name}"), get(move || async move { d.zone() }));
         }
+        let zone = if prefix.starts_with("/zone2") { 2 } else { 1 };
+        let d = dialect.clone();
+        let in_zone = move |request: axum::extract::Request, next: axum::middleware::Next| {
+            let d = d.clone();
+            async move {
+                if d.quirks().zone != zone {
+                    return fail(StatusCode::UNAUTHORIZED, "Authentication failed");
+                }
+                next.run(request).await
+            }
+        };
+        router = router.merge(zone_routes(&dialect, prefix).route_layer(axum::middleware::from_fn(in_zone)));
+    }
+    let d = dialect.clone();
+    let q = dialect.clone();
+    router = router.route(
+        QUIRKS_CONTROL_PATH,
+        get(move || async move { axum::Json(d.quirks()) }).put(
+            move |axum::Json(quirks): axum::Json<Quirks>| async move {
+                *q.quirks.lock().unwrap_or_else(|p| p.into_inner()) = quirks.clone();
+                axum::Json(quirks)
+            },
+        ),
+    );
+    router
+}
+
+/// Every authenticated route under one zone prefix, and IIS's HTML 404 for the rest.
+fn zone_routes(dialect: &Arc<Dialect>, prefix: &str) -> Router {
+    let mut router = Router::new();
+    {
         let d = dialect.clone();
         router = router.route(
             &format!("{prefix}/ThresholdInformation"),
@@ -341,8 +466,8 @@ pub fn routes(shared: Arc<SimShared>) -> Router {
                 ("query/count", QueryKind::Count),
             ] {
                 let d = dialect.clone();
-                let handler = move |h: HeaderMap, uri: Uri, body: Bytes| async move {
-                    d.query(entity, kind, &h, &uri, &body).await
+                let handler = move |method: Method, h: HeaderMap, uri: Uri, body: Bytes| async move {
+                    d.query(entity, kind, &method, &h, &uri, &body).await
                 };
                 router =
                     router.route(&format!("{prefix}/{entity}/{suffix}"), get(handler.clone()).post(handler));
@@ -374,5 +499,5 @@ pub fn routes(shared: Arc<SimShared>) -> Router {
                 ),
             );
     }
-    router
+    router.route(&format!("{prefix}/{{*rest}}"), get(not_found).post(not_found).patch(not_found))
 }

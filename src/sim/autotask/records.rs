@@ -90,7 +90,7 @@ pub struct Record<'a> {
 }
 
 enum View<'a> {
-    Company(&'a crate::model::Company),
+    Company(&'a crate::model::Company, bool),
     Contract(&'a crate::model::Agreement),
     Service(&'a crate::model::Product),
     ContractService(&'a crate::model::Addition),
@@ -114,12 +114,12 @@ impl Record<'_> {
     /// The value of one field (canonical name), `None` when absent or null.
     pub fn field(&self, name: &str) -> Option<Value> {
         match &self.view {
-            View::Company(c) => match name {
+            View::Company(c, active) => match name {
                 "id" => Some(json!(c.id)),
                 "companyName" => Some(json!(c.name)),
                 "companyNumber" => Some(json!(c.identifier)),
-                "companyType" => Some(json!(1)),
-                "isActive" => Some(json!(true)),
+                "companyType" => Some(json!(if c.id == 0 { 8 } else { 1 })),
+                "isActive" => Some(json!(active)),
                 _ => None,
             },
             View::Contract(a) => match name {
@@ -190,9 +190,15 @@ pub fn records<'a>(
     calendar: Calendar,
 ) -> Vec<Record<'a>> {
     let mut out: Vec<Record<'a>> = match entity {
-        "Companies" => {
-            psa.companies.iter().map(|c| Record { id: c.id, view: View::Company(c), calendar }).collect()
-        }
+        "Companies" => psa
+            .companies
+            .iter()
+            .map(|c| Record {
+                id: c.id,
+                view: View::Company(c, !psa.inactive_companies.contains(&c.id)),
+                calendar,
+            })
+            .collect(),
         "Contracts" => {
             psa.agreements.iter().map(|a| Record { id: a.id, view: View::Contract(a), calendar }).collect()
         }

@@ -204,7 +204,7 @@ impl Dialect {
                 );
             }
         };
-        let adjustment = match book.adjust(id, date, change) {
+        let _adjustment = match book.adjust(id, date, change) {
             Ok(n) => n,
             Err(AdjustError::Duplicate) => {
                 return server_error("Attempt to insert duplicate data into contract_service_period");
@@ -219,6 +219,8 @@ impl Dialect {
             }
             book.write_back(row, today(&self.shared));
         }
-        axum::Json(json!({ "itemId": adjustment })).into_response()
+        // Live tenants answer a successful adjustment POST with `{"itemId": null}` (the
+        // adjustment is create-only and has no id to read back): a client must not need one.
+        axum::Json(json!({ "itemId": null })).into_response()
     }
 }

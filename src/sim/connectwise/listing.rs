@@ -2,6 +2,7 @@
 //! `page`/`pageSize` (max 1000) with RFC 5988 `Link` headers, and forward-only paging
 //! (`pagination-type: forward-only` + `pageId`).
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use axum::extract::{OriginalUri, Path, RawQuery, State};
@@ -160,18 +161,73 @@ fn one(rows: Vec<Value>, id: PsaId, what: &str) -> Response {
     }
 }
 
-fn companies_of(shared: &SimShared) -> Vec<Value> {
-    shared.lock_state().psa.companies.iter().map(wire::company).collect()
+/// Positions of the state's records by id, and of each agreement's additions: built once per
+/// state generation ([`SimShared::view`]), so a query costs what it returns.
+struct Index {
+    companies: HashMap<PsaId, usize>,
+    products: HashMap<PsaId, usize>,
+    agreements: HashMap<PsaId, usize>,
+    additions: HashMap<PsaId, Vec<usize>>,
 }
 
-fn agreements_of(shared: &SimShared) -> Vec<Value> {
-    let calendar = shared.calendar();
-    let psa = &shared.lock_state().psa;
-    psa.agreements.iter().map(|a| wire::agreement(a, psa, &calendar)).collect()
+fn index(shared: &SimShared, state: &crate::sim::StateGuard<'_>) -> Arc<Index> {
+    shared.view(state, "connectwise", |state| {
+        let psa = &state.psa;
+        let positions = |ids: Vec<PsaId>| ids.into_iter().enumerate().map(|(i, id)| (id, i)).collect();
+        let mut additions: HashMap<PsaId, Vec<usize>> = HashMap::new();
+        for (i, a) in psa.additions.iter().enumerate() {
+            additions.entry(a.agreement).or_default().push(i);
+        }
+        Index {
+            companies: positions(psa.companies.iter().map(|c| c.id).collect()),
+            products: positions(psa.products.iter().map(|p| p.id).collect()),
+            agreements: positions(psa.agreements.iter().map(|a| a.id).collect()),
+            additions,
+        }
+    })
 }
 
-fn catalog_of(shared: &SimShared) -> Vec<Value> {
-    shared.lock_state().psa.products.iter().map(wire::catalog_item).collect()
+fn companies_of(psa: &PsaSnapshot, _: &Index, _: &Calendar) -> Vec<Value> {
+    psa.companies.iter().map(|c| wire::company(c, !psa.inactive_companies.contains(&c.id))).collect()
+}
+
+fn agreements_of(psa: &PsaSnapshot, index: &Index, calendar: &Calendar) -> Vec<Value> {
+    psa.agreements
+        .iter()
+        .map(|a| wire::agreement_of(a, index.companies.get(&a.company).map(|&i| &psa.companies[i]), calendar))
+        .collect()
+}
+
+fn catalog_of(psa: &PsaSnapshot, _: &Index, _: &Calendar) -> Vec<Value> {
+    psa.products.iter().map(wire::catalog_item).collect()
+}
+
+/// One agreement's additions through the index, or a 404 when the agreement does not exist.
+fn indexed_additions(
+    psa: &PsaSnapshot,
+    index: &Index,
+    agreement: PsaId,
+    calendar: &Calendar,
+) -> Result<Vec<Value>, Response> {
+    let Some(&at) = index.agreements.get(&agreement) else {
+        return Err(error(
+            StatusCode::NOT_FOUND,
+            "NotFound",
+            &format!("Agreement recId '{agreement}' was not found"),
+        ));
+    };
+    let status = Some(psa.agreements[at].status);
+    Ok(index
+        .additions
+        .get(&agreement)
+        .map(Vec::as_slice)
+        .unwrap_or_default()
+        .iter()
+        .map(|&i| {
+            let a = &psa.additions[i];
+            wire::addition_of(a, index.products.get(&a.product).map(|&p| &psa.products[p]), status, calendar)
+        })
+        .collect())
 }
 
 /// A 404 when the agreement does not exist.
@@ -180,21 +236,6 @@ pub(super) fn agreement_exists(psa: &PsaSnapshot, agreement: PsaId) -> Result<()
         return Ok(());
     }
     Err(error(StatusCode::NOT_FOUND, "NotFound", &format!("Agreement recId '{agreement}' was not found")))
-}
-
-/// The additions of one agreement, or a 404 when the agreement does not exist.
-pub(super) fn additions_of(
-    psa: &PsaSnapshot,
-    agreement: PsaId,
-    calendar: &Calendar,
-) -> Result<Vec<Value>, Response> {
-    agreement_exists(psa, agreement)?;
-    Ok(psa
-        .additions
-        .iter()
-        .filter(|a| a.agreement == agreement)
-        .map(|a| wire::addition(a, psa, calendar))
-        .collect())
 }
 
 macro_rules! collection {
@@ -206,7 +247,11 @@ macro_rules! collection {
             RawQuery(query): RawQuery,
             headers: HeaderMap,
         ) -> Response {
-            let rows = $rows(&shared);
+            let calendar = shared.calendar();
+            let rows = {
+                let state = shared.lock_state();
+                $rows(&state.psa, &index(&shared, &state), &calendar)
+            };
             ListRequest::new(&shared, &uri, query, &headers).page(rows)
         }
 
@@ -217,13 +262,19 @@ macro_rules! collection {
             RawQuery(query): RawQuery,
             headers: HeaderMap,
         ) -> Response {
-            let rows = $rows(&shared);
+            let calendar = shared.calendar();
+            let rows = {
+                let state = shared.lock_state();
+                $rows(&state.psa, &index(&shared, &state), &calendar)
+            };
             ListRequest::new(&shared, &uri, query, &headers).count(rows)
         }
 
         /// One record by id.
         pub(super) async fn $item(State(shared): State<Arc<SimShared>>, Path(id): Path<PsaId>) -> Response {
-            one($rows(&shared), id, $what)
+            let calendar = shared.calendar();
+            let state = shared.lock_state();
+            one($rows(&state.psa, &index(&shared, &state), &calendar), id, $what)
         }
     };
 }
@@ -241,8 +292,12 @@ pub(super) async fn additions(
     headers: HeaderMap,
 ) -> Response {
     let request = ListRequest::new(&shared, &uri, query, &headers);
-    additions_of(&shared.lock_state().psa, id, &shared.calendar())
-        .map_or_else(|missing| missing, |rows| request.page(rows))
+    let calendar = shared.calendar();
+    let rows = {
+        let state = shared.lock_state();
+        indexed_additions(&state.psa, &index(&shared, &state), id, &calendar)
+    };
+    rows.map_or_else(|missing| missing, |rows| request.page(rows))
 }
 
 /// `{"count": N}` of one agreement's additions that `conditions` keeps.
@@ -254,6 +309,10 @@ pub(super) async fn additions_count(
     headers: HeaderMap,
 ) -> Response {
     let request = ListRequest::new(&shared, &uri, query, &headers);
-    additions_of(&shared.lock_state().psa, id, &shared.calendar())
-        .map_or_else(|missing| missing, |rows| request.count(rows))
+    let calendar = shared.calendar();
+    let rows = {
+        let state = shared.lock_state();
+        indexed_additions(&state.psa, &index(&shared, &state), id, &calendar)
+    };
+    rows.map_or_else(|missing| missing, |rows| request.count(rows))
 }

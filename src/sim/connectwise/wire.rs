@@ -34,22 +34,24 @@ fn put(map: &mut Map<String, Value>, key: &str, value: Option<Value>) {
     }
 }
 
-/// A `Company`.
-pub fn company(c: &Company) -> Value {
+/// A `Company`; `active` decides its status.
+pub fn company(c: &Company, active: bool) -> Value {
+    let status =
+        if active { json!({ "id": 1, "name": "Active" }) } else { json!({ "id": 2, "name": "Inactive" }) };
     json!({
         "id": c.id,
         "identifier": c.identifier,
         "name": c.name,
-        "status": { "id": 1, "name": "Active" },
+        "status": status,
         "deletedFlag": false,
         "_info": info(&Fingerprint::default()),
     })
 }
 
 /// An `Agreement`, with its company reference filled from the snapshot; dates as the
-/// tenant's midnights in UTC.
-pub fn agreement(a: &Agreement, psa: &PsaSnapshot, calendar: &Calendar) -> Value {
-    let company = psa.companies.iter().find(|c| c.id == a.company);
+/// tenant's midnights in UTC. The company is looked up by the caller (an index), so listing
+/// agreements is not quadratic.
+pub fn agreement_of(a: &Agreement, company: Option<&Company>, calendar: &Calendar) -> Value {
     let mut company_ref = Map::new();
     company_ref.insert("id".into(), json!(a.company));
     if let Some(c) = company {
@@ -97,6 +99,16 @@ pub fn catalog_item(p: &Product) -> Value {
 pub fn addition(a: &Addition, psa: &PsaSnapshot, calendar: &Calendar) -> Value {
     let product = psa.products.iter().find(|p| p.id == a.product);
     let status = psa.agreements.iter().find(|g| g.id == a.agreement).map(|g| g.status);
+    addition_of(a, product, status, calendar)
+}
+
+/// An `Addition` whose product and agreement status were already looked up.
+pub fn addition_of(
+    a: &Addition,
+    product: Option<&Product>,
+    status: Option<AgreementStatus>,
+    calendar: &Calendar,
+) -> Value {
     let mut product_ref = Map::new();
     product_ref.insert("id".into(), json!(a.product));
     if let Some(p) = product {

@@ -246,11 +246,7 @@ mod tests {
     use super::*;
 
     fn reply(status: u16, body: &str) -> Reply {
-        Reply {
-            status: reqwest::StatusCode::from_u16(status).unwrap(),
-            headers: Default::default(),
-            body: bytes::Bytes::from(body.to_string()),
-        }
+        Reply::canned(status, body)
     }
 
     #[test]

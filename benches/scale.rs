@@ -1,0 +1,173 @@
+//! A plan's reads at MSP scale: 20,000 clients with 10 licence lines each (200,000 additions /
+//! contract services) through the simulator's ConnectWise or Autotask dialect with 50 ms added
+//! to every response, plus the Dicker Data API read of the same 200,000 lines. Prints wall
+//! time, requests and the round-trip floor (the round trips that must follow one another at
+//! the client's concurrency), and ConnectWise's adaptive read concurrency.
+//!
+//! Run: `cargo bench --bench scale` (both PSAs); `SCALE_PSA=connectwise|autotask` for one,
+//! `SCALE_CLIENTS=N` for another size. Peak memory: run the built binary under
+//! `/usr/bin/time -v` with one `SCALE_PSA`.
+
+use std::time::{Duration, Instant};
+
+use chrono::NaiveDate;
+use cspctl::config::ConnectWiseSettings;
+use cspctl::live::autotask::{Autotask, AutotaskCredentials, AutotaskOptions, MAX_PER_ENDPOINT};
+use cspctl::live::connectwise::{ConnectWise, ConnectWiseCredentials, DEFAULT_MAX_CONCURRENCY};
+use cspctl::live::dickerdata::{DickerDataApi, DickerDataCredentials};
+use cspctl::live::sandbox::SandboxState;
+use cspctl::live::{Distributor, Psa};
+use cspctl::model::{
+    Addition, Agreement, AgreementStatus, Company, Customer, DistributorSnapshot, Fingerprint, Licence,
+    LicenceStatus, Product, PsaScope, PsaSnapshot,
+};
+use cspctl::sim::{Faults, SimCredentials, SimShared};
+
+const LATENCY_MS: u64 = 50;
+const LINES_PER_CLIENT: usize = 10;
+
+fn seed(clients: usize) -> SandboxState {
+    let start = NaiveDate::from_ymd_opt(2026, 1, 1);
+    let end = NaiveDate::from_ymd_opt(2027, 12, 31);
+    let mut psa = PsaSnapshot::default();
+    let mut dd = DistributorSnapshot::default();
+    for i in 1..=clients as i64 {
+        psa.companies.push(Company { id: i, identifier: format!("C{i:05}"), name: format!("Company {i}") });
+        psa.agreements.push(Agreement {
+            id: 100_000 + i,
+            name: "Microsoft 365".into(),
+            company: i,
+            status: AgreementStatus::Active,
+            start_date: start,
+            end_date: end,
+        });
+        dd.customers.push(Customer { id: format!("{i:08X}"), name: format!("COMPANY {i} PTY LTD") });
+    }
+    for j in 1..=LINES_PER_CLIENT as i64 {
+        psa.products.push(Product {
+            id: j,
+            identifier: format!("P{j:02}"),
+            description: format!("Product {j}"),
+            active: true,
+            unit_price: Some(20.0),
+            unit_cost: Some(15.0),
+        });
+    }
+    for n in 0..(clients * LINES_PER_CLIENT) as i64 {
+        let client = n / LINES_PER_CLIENT as i64 + 1;
+        psa.additions.push(Addition {
+            id: 1_000_000 + n,
+            agreement: 100_000 + client,
+            product: n % LINES_PER_CLIENT as i64 + 1,
+            quantity: 5.0,
+            description: None,
+            unit_price: Some(20.0),
+            unit_cost: Some(15.0),
+            effective_date: start,
+            cancelled_date: None,
+            adjusted_on: None,
+            fingerprint: Fingerprint("2026-02-01T00:00:00Z".into()),
+        });
+        dd.licences.push(Licence {
+            customer: format!("{client:08X}"),
+            subscription: format!("{n:08X}"),
+            stock_code: format!("P1Y:CFQ7TTC0L{:03}:0001:1:", n % LINES_PER_CLIENT as i64)
+                .parse()
+                .expect("code"),
+            description: "MS NCE PRODUCT".into(),
+            quantity: 5,
+            status: LicenceStatus::Active,
+            unit_price: None,
+            unit_rrp: None,
+            next_billing: None,
+            term_end: None,
+        });
+    }
+    SandboxState { psa, dicker_data: dd }
+}
+
+fn scope(clients: usize) -> PsaScope {
+    PsaScope {
+        companies: (1..=clients).map(|i| format!("C{i:05}")).collect(),
+        agreements: (1..=clients).map(|i| (format!("C{i:05}"), "Microsoft 365".to_string())).collect(),
+        products: (1..=LINES_PER_CLIENT).map(|j| format!("P{j:02}")).collect(),
+        whole: false,
+    }
+}
+
+fn report(name: &str, wall: Duration, requests: u64, round_trips: u64) {
+    let floor = Duration::from_millis(round_trips * LATENCY_MS);
+    println!(
+        "{name:<34} wall {:>8.2} s  requests {requests:>6}  floor {:>7.2} s ({round_trips} round trips)  ratio {:.2}",
+        wall.as_secs_f64(),
+        floor.as_secs_f64(),
+        wall.as_secs_f64() / floor.as_secs_f64()
+    );
+}
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    runtime.block_on(run())
+}
+
+async fn run() -> Result<(), Box<dyn std::error::Error>> {
+    let clients: usize = std::env::var("SCALE_CLIENTS").ok().and_then(|v| v.parse().ok()).unwrap_or(20_000);
+    let which = std::env::var("SCALE_PSA").unwrap_or_default();
+    let faults = Faults { latency_ms: LATENCY_MS, ..Faults::default() };
+    let shared = SimShared::new(seed(clients), faults, SimCredentials::default());
+    let sim = cspctl::sim::start("127.0.0.1:0".parse()?, shared).await?;
+    let lines = clients * LINES_PER_CLIENT;
+    println!("plan reads at {clients} clients / {lines} lines, {LATENCY_MS} ms per response");
+
+    let [account, token] = SimCredentials::default().dicker_data;
+    let dd = DickerDataApi::new(Some(&sim.url()), DickerDataCredentials::new(&token, Some(&account)))?;
+    sim.shared.reset_stats();
+    let started = Instant::now();
+    let licences = dd.snapshot().await?.licences.len();
+    assert_eq!(licences, lines);
+    report("dicker_data api", started.elapsed(), sim.shared.total_requests(), 2);
+
+    let scope = scope(clients);
+    if which.is_empty() || which == "connectwise" {
+        let [company, public, private, client_id] = SimCredentials::default().connectwise;
+        let settings = ConnectWiseSettings {
+            site: sim.url(),
+            company,
+            codebase: Some("v4_6_release".into()),
+            api_version: None,
+            concurrency: None,
+        };
+        let cw = ConnectWise::new(&settings, ConnectWiseCredentials::new(&public, &private, &client_id))?;
+        sim.shared.reset_stats();
+        let started = Instant::now();
+        let snapshot = cw.snapshot(&scope).await?;
+        let wall = started.elapsed();
+        assert_eq!(snapshot.additions.len(), lines);
+        // Whole-list pages of companies, then of agreements, then the additions reads at the bound.
+        let pages = clients.div_ceil(1000) as u64;
+        let round_trips = 2 * pages + clients.div_ceil(DEFAULT_MAX_CONCURRENCY) as u64;
+        report("connectwise", wall, sim.shared.total_requests(), round_trips);
+        println!("  read concurrency: {:?}", cw.read_concurrency());
+    }
+    if which.is_empty() || which == "autotask" {
+        let [code, user, secret] = SimCredentials::default().autotask;
+        let options = AutotaskOptions {
+            base_url: Some(format!("{}/ATServicesRest/", sim.url())),
+            today: NaiveDate::from_ymd_opt(2026, 6, 1),
+            ..AutotaskOptions::default()
+        };
+        let at = Autotask::new(options, AutotaskCredentials::new(&code, &user, &secret))?;
+        sim.shared.reset_stats();
+        let started = Instant::now();
+        let snapshot = at.snapshot(&scope).await?;
+        let wall = started.elapsed();
+        assert_eq!(snapshot.additions.len(), lines);
+        // Threshold, then `in` batches of 500 at 3 per endpoint: companies, then contracts, then
+        // contract services (10 pages a batch) beside their unit rows.
+        let waves = clients.div_ceil(500).div_ceil(MAX_PER_ENDPOINT) as u64;
+        let pages_per_batch = (500 * LINES_PER_CLIENT).div_ceil(500) as u64;
+        let round_trips = 1 + waves + waves + waves * pages_per_batch;
+        report("autotask", wall, sim.shared.total_requests(), round_trips);
+    }
+    Ok(())
+}
