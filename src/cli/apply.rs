@@ -45,10 +45,6 @@ pub async fn run(args: &ApplyArgs, printer: &Printer) -> Result<ExitStatus, CliE
         options.date = Some(saved.date);
         options.target = saved.targets.clone();
     }
-    let workspace = load_workspace(&options.workspace.dir, printer)?;
-    if let Some(saved) = &saved {
-        saved.check(plan_file, &workspace).map_err(refused)?;
-    }
     // One apply per workspace at a time on this machine; the read-back after the writes
     // covers applies elsewhere. Taken before planning, so the plan reads what the other wrote.
     let _lock = match WorkspaceLock::acquire(&options.workspace.dir) {
@@ -63,6 +59,10 @@ pub async fn run(args: &ApplyArgs, printer: &Printer) -> Result<ExitStatus, CliE
             None
         }
     };
+    let workspace = load_workspace(&options.workspace.dir, printer)?;
+    if let Some(saved) = &saved {
+        saved.check(plan_file, &workspace).map_err(refused)?;
+    }
     let Prepared { live, plan, mut origin, .. } = prepare_loaded(&options, workspace, printer).await?;
     if let Some(saved) = &saved {
         saved.check_fresh(plan_file, &plan).map_err(refused)?;
