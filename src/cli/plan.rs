@@ -18,7 +18,8 @@ pub struct PlanOptions {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
-    /// Effective date of changes (default: today). Pins output for reviews and tests.
+    /// Effective date of changes (default: today in the workspace's `timezone`). Pins output
+    /// for reviews and tests.
     #[arg(long, value_name = "YYYY-MM-DD")]
     pub date: Option<NaiveDate>,
     /// Fail (exit 1) when the plan has warnings (Not Setup clients, Not Mapped licences, ...).
@@ -114,7 +115,7 @@ pub async fn prepare_loaded(
             "--target {unknown}: no client with that Dicker Data id in the workspace"
         )));
     }
-    let today = options.date.unwrap_or_else(|| chrono::Local::now().date_naive());
+    let today = options.date.unwrap_or_else(|| workspace.settings.calendar.today());
     let live = connect::open(&workspace, options.state_out.as_deref(), today)?;
     let scope = crate::reconcile::scope(&workspace);
     let spinner = printer.progress.then(|| {
