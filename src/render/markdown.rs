@@ -17,6 +17,8 @@ use chrono::NaiveDate;
 use super::escape::{code, html, markdown as md};
 use super::{RenderOptions, show, summary, symbol};
 use crate::apply::{ActionError, Outcome};
+use crate::git::Commit;
+use crate::provenance::plan_hash;
 use crate::reconcile::money;
 use crate::reconcile::{Action, ActionKind, Plan};
 
@@ -36,8 +38,8 @@ pub struct Origin {
     pub psa: String,
     /// The plan date.
     pub date: Option<NaiveDate>,
-    /// The git commit planned, and whether the workspace had uncommitted changes.
-    pub commit: Option<(String, bool)>,
+    /// The git commit planned: whether the workspace had uncommitted changes, and its author.
+    pub commit: Option<Commit>,
     /// Where the full plan is (the `--out` file), named when detail is left out.
     pub full_plan: Option<String>,
 }
@@ -122,7 +124,23 @@ impl<'a> Comment<'a> {
             self.unmanaged();
         }
         self.left_out_note();
+        self.applied_from();
         self.out
+    }
+
+    /// Last in an apply report: which plan was applied, from which commit and whose.
+    fn applied_from(&mut self) {
+        if self.outcomes.is_none() {
+            return;
+        }
+        let mut line = format!("Applied plan `{}`", short_hash(&plan_hash(self.plan)));
+        if let Some(c) = &self.origin.commit {
+            let _ = write!(line, " from commit `{}`", short(&c.commit));
+            if let Some(author) = &c.author {
+                let _ = write!(line, " by {}", md(author));
+            }
+        }
+        let _ = writeln!(self.out, "\n{line}.");
     }
 
     fn header(&mut self) {
@@ -134,10 +152,10 @@ impl<'a> Comment<'a> {
             facts.push(format!("**Plan date** {date}"));
         }
         match &o.commit {
-            Some((commit, dirty)) => facts.push(format!(
+            Some(c) => facts.push(format!(
                 "**Commit** `{}`{}",
-                &commit[..commit.len().min(12)],
-                if *dirty { " with uncommitted changes" } else { "" }
+                short(&c.commit),
+                if c.dirty { " with uncommitted changes" } else { "" }
             )),
             None => facts.push("**Commit** (not in a git checkout)".to_string()),
         }
@@ -322,6 +340,16 @@ impl<'a> Comment<'a> {
             parts.join(" and ")
         );
     }
+}
+
+/// The first 12 characters of a commit, as headers show it.
+fn short(commit: &str) -> &str {
+    &commit[..commit.len().min(12)]
+}
+
+/// `sha256:` and the first 16 hex digits of a plan hash (the JSON has all of it).
+fn short_hash(hash: &str) -> &str {
+    &hash[..hash.len().min(7 + 16)]
 }
 
 /// The `<summary>` of a client's section: name, id and what changes.
