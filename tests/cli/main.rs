@@ -6,5 +6,6 @@ mod exit_codes;
 mod onboard;
 mod plan;
 mod report;
+mod saved;
 mod support;
 mod validate;
