@@ -232,21 +232,28 @@ impl<'a> Comment<'a> {
             by_client.entry((a.client_name.to_lowercase(), a.client.as_str())).or_default().push(i);
         }
         let columns = self.columns();
+        let (plan, outcomes) = (self.plan, self.outcomes.take());
         for indices in by_client.values() {
             let actions: Vec<&Action> = indices.iter().map(|&i| &self.plan.actions[i]).collect();
+            let row = |n: usize| {
+                let i = indices[n];
+                let outcome = outcomes.as_ref().and_then(|o| o[i]);
+                format!("| {} |\n", action_cells(&plan.actions[i], outcome).join(" | "))
+            };
+            // A section opens only with its first row: never an empty table.
             let open = format!(
-                "<details><summary>{}</summary>\n\n| {} |\n|{}\n",
+                "<details><summary>{}</summary>\n\n| {} |\n|{}\n{}",
                 client_heading(&actions),
                 columns.join(" | "),
-                "---|".repeat(columns.len())
+                "---|".repeat(columns.len()),
+                row(0)
             );
             if !self.detail(&open) {
                 self.left_out_actions += indices.len();
                 continue;
             }
-            for (n, &i) in indices.iter().enumerate() {
-                let outcome = self.outcomes.as_ref().and_then(|o| o[i]);
-                let row = format!("| {} |\n", action_cells(&self.plan.actions[i], outcome).join(" | "));
+            for n in 1..indices.len() {
+                let row = row(n);
                 if !self.detail(&row) {
                     self.left_out_actions += indices.len() - n;
                     break;
@@ -254,10 +261,11 @@ impl<'a> Comment<'a> {
             }
             self.out.push_str("\n</details>\n\n");
         }
+        self.outcomes = outcomes;
     }
 
     fn columns(&self) -> Vec<&'static str> {
-        let mut columns = vec!["", "Agreement", "Product", "Change"];
+        let mut columns = vec!["", "Agreement", "Product", "Change", "Billed a month"];
         if self.outcomes.is_some() {
             columns.push("Outcome");
         }
@@ -374,6 +382,7 @@ pub fn action_cells(a: &Action, outcome: Option<&Outcome<'_>>) -> Vec<String> {
         md(&a.agreement).into_owned(),
         code(&a.product),
         md(&changes.join("; ")).into_owned(),
+        billed(&a.revenue),
     ];
     if let Some(outcome) = outcome {
         cells.push(match &outcome.result {
@@ -383,6 +392,21 @@ pub fn action_cells(a: &Action, outcome: Option<&Outcome<'_>>) -> Vec<String> {
         });
     }
     cells
+}
+
+/// What an action bills per month before → after and the change; annual products add the
+/// yearly figures, since that is what the client's invoice shows.
+fn billed(r: &money::Revenue) -> String {
+    let monthly =
+        format!("{} → {} ({})", cash(r.monthly_before), cash(r.monthly_after), cash_delta(r.monthly_delta()));
+    match (r.cycle, r.yearly_after) {
+        (money::Cycle::Annual, Some(after)) => format!(
+            "{monthly}; {} → {} a year, billed annually",
+            cash(r.yearly_before.unwrap_or_default()),
+            cash(after)
+        ),
+        _ => monthly,
+    }
 }
 
 fn psa_name(psa: &str) -> &str {
