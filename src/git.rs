@@ -41,17 +41,34 @@ pub struct Checkout {
 impl Checkout {
     /// The checkout holding `dir`, or `None` without git or outside a repository.
     pub fn of(dir: &Path) -> Option<Checkout> {
-        let root = PathBuf::from(git(dir, &["rev-parse", "--show-toplevel"])?);
-        let root = root.canonicalize().unwrap_or(root);
+        let root = Self::root_of(dir)?;
         let commit = git(dir, &["rev-parse", "--verify", "--quiet", "HEAD"]);
         // Dirty means the desired state differs from the commit: only the files the loader reads
         // count (the sandbox state and apply's lock file are not desired state).
         let files = crate::config::workspace_files(dir);
         let mut status = vec!["status", "--porcelain", "--untracked-files=normal", "--"];
         status.extend(files.iter().filter_map(|f| f.to_str()));
-        let dirty = git(dir, &status).is_some_and(|s| !s.is_empty());
+        // A workspace file deleted since the commit is on no list: ask git for deletions.
+        let deleted = || {
+            git(dir, &["diff", "--name-only", "--relative", "--diff-filter=D", "HEAD", "--", "."])
+                .is_some_and(|names| {
+                    names.lines().any(|n| {
+                        Path::new(n)
+                            .extension()
+                            .is_some_and(|e| e.eq_ignore_ascii_case("yaml") || e.eq_ignore_ascii_case("yml"))
+                    })
+                })
+        };
+        let dirty = git(dir, &status).is_some_and(|s| !s.is_empty()) || (commit.is_some() && deleted());
         let author = commit.as_ref().and_then(|_| git(dir, &["log", "-1", "--format=%an <%ae>"]));
         Some(Checkout { root, commit, dirty, author })
+    }
+
+    /// The top-level directory (canonical) of the checkout holding `dir`, without reading its
+    /// status: finding where a saved plan's workspace is needs no more.
+    pub fn root_of(dir: &Path) -> Option<PathBuf> {
+        let root = PathBuf::from(git(dir, &["rev-parse", "--show-toplevel"])?);
+        Some(root.canonicalize().unwrap_or(root))
     }
 
     /// `dir` relative to the repository root (`.` for the root itself), with `/` separators so
@@ -81,6 +98,8 @@ fn git(dir: &Path, args: &[&str]) -> Option<String> {
         .args(args)
         .current_dir(dir)
         .env("GIT_OPTIONAL_LOCKS", "0")
+        // File names are paths, not patterns (`a*.yaml` is one file, not every `a…` one).
+        .env("GIT_LITERAL_PATHSPECS", "1")
         .stdin(Stdio::null())
         .stderr(Stdio::null())
         .output()
@@ -127,6 +146,23 @@ mod tests {
         assert_eq!(checkout.relative(&ws).as_deref(), Some("billing/tenant a"));
         std::fs::write(ws.join("cspctl.yaml"), "version: 2\n").expect("write");
         assert!(Checkout::of(&ws).expect("a checkout").dirty);
+        std::fs::write(ws.join("cspctl.yaml"), "version: 1\nsandbox: { state: state.yaml }\n")
+            .expect("write");
+        std::fs::write(ws.join("state.yaml"), "psa: {}\n").expect("write");
+        std::fs::write(ws.join("more.yaml"), "clients: []\n").expect("write");
+        run(repo.path(), &["add", "."]);
+        run(repo.path(), &["commit", "-q", "-m", "second"]);
+        std::fs::write(ws.join("state.yaml"), "psa: { changed: true }\n").expect("write");
+        std::fs::write(ws.join(".cspctl-apply.lock"), "pid").expect("write");
+        assert!(
+            !Checkout::of(&ws).expect("a checkout").dirty,
+            "live state and the lock are not desired state"
+        );
+        std::fs::write(ws.join("clients.yaml"), "clients: []\n").expect("write");
+        assert!(Checkout::of(&ws).expect("a checkout").dirty, "a new workspace file");
+        std::fs::remove_file(ws.join("clients.yaml")).expect("rm");
+        std::fs::remove_file(ws.join("more.yaml")).expect("rm");
+        assert!(Checkout::of(&ws).expect("a checkout").dirty, "a workspace file deleted");
         let outside = tempfile::tempdir().expect("temp dir");
         assert_eq!(Checkout::of(outside.path()), None);
     }

@@ -5,6 +5,7 @@ mod apply;
 mod exit_codes;
 mod onboard;
 mod plan;
+mod recipes;
 mod report;
 mod saved;
 mod support;
