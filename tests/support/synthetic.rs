@@ -124,5 +124,6 @@ pub fn sandbox_workspace(
         products,
         clients,
         exceptions: Vec::new(),
+        warnings: Vec::new(),
     }
 }
