@@ -9,6 +9,21 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
+use serde::{Deserialize, Serialize};
+
+/// The commit a plan was made from, as plan JSON, saved plans and the audit log carry it: enough
+/// to find the change in the repository's history, and nothing machine-specific.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Commit {
+    /// `HEAD` as a full hash.
+    pub commit: String,
+    /// Whether files under the workspace differed from it (the plan is not exactly the commit's).
+    pub dirty: bool,
+    /// `Name <email>` of its author, when git knows it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub author: Option<String>,
+}
+
 /// The git checkout a workspace directory belongs to.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Checkout {
@@ -16,7 +31,8 @@ pub struct Checkout {
     pub root: PathBuf,
     /// `HEAD` as a full hash; `None` in a repository with no commit yet.
     pub commit: Option<String>,
-    /// Whether files under the workspace differ from `HEAD` (tracked changes or untracked files).
+    /// Whether the workspace files (those the loader reads) differ from `HEAD`: changed, or not
+    /// committed yet.
     pub dirty: bool,
     /// `Name <email>` of the `HEAD` commit's author.
     pub author: Option<String>,
@@ -28,8 +44,12 @@ impl Checkout {
         let root = PathBuf::from(git(dir, &["rev-parse", "--show-toplevel"])?);
         let root = root.canonicalize().unwrap_or(root);
         let commit = git(dir, &["rev-parse", "--verify", "--quiet", "HEAD"]);
-        let dirty = git(dir, &["status", "--porcelain", "--untracked-files=normal", "--", "."])
-            .is_some_and(|s| !s.is_empty());
+        // Dirty means the desired state differs from the commit: only the files the loader reads
+        // count (the sandbox state and apply's lock file are not desired state).
+        let files = crate::config::workspace_files(dir);
+        let mut status = vec!["status", "--porcelain", "--untracked-files=normal", "--"];
+        status.extend(files.iter().filter_map(|f| f.to_str()));
+        let dirty = git(dir, &status).is_some_and(|s| !s.is_empty());
         let author = commit.as_ref().and_then(|_| git(dir, &["log", "-1", "--format=%an <%ae>"]));
         Some(Checkout { root, commit, dirty, author })
     }
@@ -42,6 +62,11 @@ impl Checkout {
         let parts: Vec<String> =
             rel.components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect();
         Some(if parts.is_empty() { ".".to_string() } else { parts.join("/") })
+    }
+
+    /// The commit checked out, with the dirty flag and author; `None` before the first commit.
+    pub fn head(&self) -> Option<Commit> {
+        Some(Commit { commit: self.commit.clone()?, dirty: self.dirty, author: self.author.clone() })
     }
 
     /// The first 12 characters of the commit, for headers.

@@ -11,6 +11,7 @@ pub mod files;
 pub mod git;
 pub mod live;
 pub mod model;
+pub mod provenance;
 pub mod reconcile;
 pub mod render;
 pub mod secret;

@@ -27,6 +27,8 @@ mod spec;
 mod support;
 #[path = "autotask/swagger.rs"]
 mod swagger;
+#[path = "autotask/timezone.rs"]
+mod timezone;
 #[path = "autotask/whole.rs"]
 mod whole;
 #[path = "autotask/writes.rs"]

@@ -28,6 +28,8 @@ mod realities;
 mod snapshot;
 #[path = "connectwise/support.rs"]
 mod support;
+#[path = "connectwise/timezone.rs"]
+mod timezone;
 #[path = "connectwise/whole.rs"]
 mod whole;
 #[path = "connectwise/writes.rs"]

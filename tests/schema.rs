@@ -99,6 +99,10 @@ fn example_files_point_editors_at_the_schema() {
 fn yaml_files(dir: &Path, out: &mut Vec<PathBuf>) {
     let Ok(entries) = std::fs::read_dir(dir) else { return };
     for path in entries.flatten().map(|e| e.path()) {
+        // examples/ci holds CI recipes, not workspaces (tests/cli/recipes.rs runs them).
+        if path.is_dir() && path.ends_with("examples/ci") {
+            continue;
+        }
         if path.is_dir() {
             yaml_files(&path, out);
         } else if path.extension().is_some_and(|e| e == "yaml" || e == "yml") {

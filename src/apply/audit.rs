@@ -5,6 +5,7 @@ use std::path::Path;
 use serde_json::json;
 
 use super::{ActionError, Duplicate};
+use crate::git::Commit;
 use crate::model::Applied;
 use crate::reconcile::Action;
 
@@ -12,12 +13,34 @@ use crate::reconcile::Action;
 /// cspctl changed in its billing, and when.
 pub struct AuditLog {
     file: File,
+    context: AuditContext,
+}
+
+/// What every line of one apply carries, so each write is tied to the plan and commit that
+/// asked for it.
+#[derive(Debug, Clone)]
+pub struct AuditContext {
+    /// [`crate::provenance::plan_hash`] of the plan applied.
+    pub plan_hash: String,
+    /// The commit planned and its author (absent outside a git checkout).
+    pub commit: Option<Commit>,
 }
 
 impl AuditLog {
-    /// Opens (or creates) `path` for appending.
-    pub fn open(path: &Path) -> std::io::Result<Self> {
-        Ok(AuditLog { file: OpenOptions::new().create(true).append(true).open(path)? })
+    /// Opens (or creates) `path` for appending; every line will carry `context`.
+    pub fn open(path: &Path, context: AuditContext) -> std::io::Result<Self> {
+        Ok(AuditLog { file: OpenOptions::new().create(true).append(true).open(path)?, context })
+    }
+
+    /// Adds the plan hash, commit and author, then writes the line.
+    fn write(&mut self, mut line: serde_json::Value) -> std::io::Result<()> {
+        if let Some(fields) = line.as_object_mut() {
+            let commit = self.context.commit.as_ref();
+            fields.insert("plan_hash".into(), json!(self.context.plan_hash));
+            fields.insert("commit".into(), json!(commit.map(|c| &c.commit)));
+            fields.insert("author".into(), json!(commit.and_then(|c| c.author.as_ref())));
+        }
+        writeln!(self.file, "{line}")
     }
 
     /// Appends one line for one action's outcome.
@@ -42,7 +65,7 @@ impl AuditLog {
             "write": action.write,
             "result": detail,
         });
-        writeln!(self.file, "{line}")
+        self.write(line)
     }
 
     /// Appends one line for a duplicate the read-back found and cancelled (or failed to).
@@ -61,6 +84,6 @@ impl AuditLog {
             "write": duplicate.write,
             "result": detail,
         });
-        writeln!(self.file, "{line}")
+        self.write(line)
     }
 }

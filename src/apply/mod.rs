@@ -19,12 +19,12 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use futures::StreamExt;
 
-pub use audit::AuditLog;
+pub use audit::{AuditContext, AuditLog};
 pub use guard::destructive;
 pub use interrupt::Interrupt;
 pub use lock::{LockError, WorkspaceLock};
 pub use readback::Duplicate;
-pub use saved::{SavedPlan, SavedPlanError};
+pub use saved::{Base, EXIT_CODES as SAVED_PLAN_EXIT_CODES, SavedPlan, SavedPlanError};
 
 use crate::live::{LiveError, Psa};
 use crate::model::{Addition, Applied, PsaId};

@@ -1,9 +1,13 @@
 use std::io::{BufRead, Write as _};
 use std::path::PathBuf;
 
-use super::plan::{PlanOptions, Prepared, prepare, render_plan};
+use super::plan::{PlanOptions, Prepared, load_workspace, prepare_loaded, render_plan};
 use super::{CliError, ExitStatus, Format, Printer};
-use crate::apply::{ActionError, AuditLog, Duplicate, Event, Interrupt, LockError, SavedPlan, WorkspaceLock};
+use crate::apply::{
+    ActionError, AuditContext, AuditLog, Duplicate, Event, Interrupt, LockError, SavedPlan, SavedPlanError,
+    WorkspaceLock,
+};
+use crate::git::Commit;
 use crate::reconcile::{Action, ActionKind};
 use crate::render::escape::terminal;
 
@@ -28,14 +32,16 @@ pub struct ApplyArgs {
 
 /// `cspctl apply`: plan, show, confirm, write, report each outcome.
 pub async fn run(args: &ApplyArgs, printer: &Printer) -> Result<ExitStatus, CliError> {
-    // `apply FILE` applies a saved plan, and only if a fresh plan is identical to it.
-    let saved = match args.options.workspace.dir.is_file() {
-        true => Some(SavedPlan::read(&args.options.workspace.dir).map_err(|e| CliError::new(&e))?),
+    // `apply FILE` applies a saved plan: only one made by this release, for this workspace, PSA
+    // and workspace files, and only if a fresh plan is identical to it.
+    let plan_file = &args.options.workspace.dir;
+    let saved = match plan_file.is_file() {
+        true => Some(SavedPlan::read(plan_file).map_err(refused)?),
         false => None,
     };
     let mut options = args.options.clone();
     if let Some(saved) = &saved {
-        options.workspace.dir = saved.workspace.clone();
+        options.workspace.dir = saved.locate(plan_file).map_err(refused)?;
         options.date = Some(saved.date);
         options.target = saved.targets.clone();
     }
@@ -53,17 +59,17 @@ pub async fn run(args: &ApplyArgs, printer: &Printer) -> Result<ExitStatus, CliE
             None
         }
     };
-    let Prepared { live, plan, origin, .. } = prepare(&options, printer).await?;
+    let workspace = load_workspace(&options.workspace.dir, printer)?;
     if let Some(saved) = &saved {
-        let differences = saved.differences(&plan);
-        if differences > 0 {
-            return Err(CliError::msg(format!(
-                "{} is stale: {differences} action(s) differ from a fresh plan (live state or the workspace changed since it was saved); nothing was applied",
-                args.options.workspace.dir.display()
-            ))
-            .hint("run `cspctl plan --out` again and review the new plan"));
-        }
+        saved.check(plan_file, &workspace).map_err(refused)?;
     }
+    let Prepared { live, plan, mut origin, .. } = prepare_loaded(&options, workspace, printer).await?;
+    if let Some(saved) = &saved {
+        saved.check_fresh(plan_file, &plan).map_err(refused)?;
+        // What was applied is the plan made at that commit (this checkout may be another).
+        origin.commit = saved.git.clone();
+    }
+    let plan_hash = crate::provenance::plan_hash(&plan);
     // JSON and Markdown get one document: the plan alone, or the plan with the outcomes once
     // applied (a pull-request comment or a script reads it whole).
     let json = args.options.format == Format::Json;
@@ -101,7 +107,11 @@ pub async fn run(args: &ApplyArgs, printer: &Printer) -> Result<ExitStatus, CliE
     }
     let mut audit = match &args.audit_log {
         Some(path) => {
-            Some(AuditLog::open(path).map_err(|e| CliError::msg(format!("{}: {e}", path.display())))?)
+            let context = AuditContext { plan_hash: plan_hash.clone(), commit: origin.commit.clone() };
+            Some(
+                AuditLog::open(path, context)
+                    .map_err(|e| CliError::msg(format!("{}: {e}", path.display())))?,
+            )
         }
         None => None,
     };
@@ -150,7 +160,13 @@ pub async fn run(args: &ApplyArgs, printer: &Printer) -> Result<ExitStatus, CliE
             .iter()
             .map(|d| serde_json::json!({ "agreement_id": d.agreement, "product_id": d.product, "kept": d.kept, "cancelled": d.cancelled, "status": if d.result.is_ok() { "cancelled" } else { "failed" }, "error": d.result.as_ref().err() }))
             .collect();
-        let report = serde_json::json!({ "plan": crate::render::json_value(&plan), "outcomes": lines, "duplicates": duplicates });
+        let report = serde_json::json!({
+            "plan": crate::render::json_value(&plan, &origin),
+            "outcomes": lines,
+            "duplicates": duplicates,
+            "plan_hash": plan_hash,
+            "git": origin.commit,
+        });
         printer.out(&format!("{}\n", serde_json::to_string_pretty(&report).unwrap_or_default()));
     } else if document {
         let options = crate::render::RenderOptions { color: false, verbose: printer.verbose };
@@ -168,6 +184,9 @@ pub async fn run(args: &ApplyArgs, printer: &Printer) -> Result<ExitStatus, CliE
         summary.push_str(&format!("; {cancelled} of {} duplicate(s) cancelled", run.duplicates.len()));
     }
     printer.status(&format!("{summary}."));
+    if !json {
+        printer.status(&applied_from(&plan_hash, origin.commit.as_ref()));
+    }
     if run.interrupted {
         return Err(CliError::msg(format!(
             "the apply was interrupted: {applied} applied, {failed} failed, {not_started} not started"
@@ -195,6 +214,36 @@ pub async fn run(args: &ApplyArgs, printer: &Printer) -> Result<ExitStatus, CliE
         return Err(error);
     }
     Ok(ExitStatus::Success)
+}
+
+/// A saved plan refused: its message, what to do, and its own exit code.
+fn refused(e: SavedPlanError) -> CliError {
+    let hint = match &e {
+        SavedPlanError::Unreadable { .. } => "pass a file written by `cspctl plan --out`",
+        SavedPlanError::OtherWorkspace { .. } => {
+            "run apply inside a checkout of the repository the plan was made in (or next to its plan file, outside git), not inside another workspace"
+        }
+        SavedPlanError::OtherEndpoint { .. } | SavedPlanError::OtherVersion { .. } => {
+            "plan again with this cspctl and workspace (`cspctl plan --out`) and review the new plan"
+        }
+        SavedPlanError::FilesChanged { .. } | SavedPlanError::Stale { .. } => {
+            "run `cspctl plan --out` again and review the new plan"
+        }
+    };
+    CliError::new(&e).hint(hint).status(ExitStatus::Refused(e.exit_code()))
+}
+
+/// The last line of an apply: the plan applied, the commit it came from and its author.
+fn applied_from(plan_hash: &str, commit: Option<&Commit>) -> String {
+    match commit {
+        Some(c) => format!(
+            "Applied plan {plan_hash} from commit {}{} by {}.",
+            &c.commit[..c.commit.len().min(12)],
+            if c.dirty { " (with uncommitted changes)" } else { "" },
+            terminal(c.author.as_deref().unwrap_or("an unknown author"))
+        ),
+        None => format!("Applied plan {plan_hash} (not from a git checkout)."),
+    }
 }
 
 fn status_word(e: &ActionError) -> &'static str {

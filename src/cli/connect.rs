@@ -53,7 +53,11 @@ pub fn open(workspace: &Workspace, state_out: Option<&Path>, date: NaiveDate) ->
                     "export {PUBLIC_KEY_VAR}, {PRIVATE_KEY_VAR} and {CLIENT_ID_VAR} (an API member's keys and your clientId)"
                 ))
             })?;
-            Arc::new(ConnectWise::new(settings, credentials).map_err(|e| CliError::new(&e))?)
+            Arc::new(
+                ConnectWise::new(settings, credentials)
+                    .map_err(|e| CliError::new(&e))?
+                    .with_calendar(workspace.settings.calendar),
+            )
         }
         PsaConnection::Autotask(settings) => {
             let credentials = AutotaskCredentials::from_env(settings.username_env.as_deref())
@@ -63,6 +67,7 @@ pub fn open(workspace: &Workspace, state_out: Option<&Path>, date: NaiveDate) ->
                 zone_url: settings.zone_url.clone(),
                 concurrency: settings.concurrency.map_or(MAX_PER_ENDPOINT, usize::from),
                 today: Some(date),
+                calendar: workspace.settings.calendar,
                 ..AutotaskOptions::default()
             };
             Arc::new(Autotask::new(options, credentials).map_err(|e| CliError::new(&e))?)

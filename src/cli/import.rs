@@ -218,6 +218,7 @@ fn settings_from_flags(
         psa,
         sandbox,
         defaults: ClientDefaults::default(),
+        calendar: Default::default(),
         currency: Default::default(),
         renewal_window_days: crate::config::DEFAULT_RENEWAL_WINDOW_DAYS,
     })

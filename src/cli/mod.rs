@@ -35,11 +35,12 @@ Examples:
   cspctl report . --format csv > billing.csv      this month's billed, cost, margin and unbilled
   cspctl sandbox serve --state state.yaml         run the vendor simulator on 127.0.0.1
 
-Exit codes (the same for every subcommand):
+Exit codes:
   0  success; with --detailed-exitcode: no changes
   1  any error: usage (unknown flag, bad value), invalid YAML, unreachable vendor,
      plan errors, warnings with --strict, a refused apply or a failed write
   2  changes present, only with --detailed-exitcode
+  3-7  apply refused a saved plan (see `cspctl apply --help`)
 Credentials come only from environment variables (see README).";
 
 /// `--version`: the package version and the git commit it was built from, when built in a
@@ -68,6 +69,7 @@ enum Command {
     /// Read live state and show what apply would change.
     Plan(plan::PlanArgs),
     /// Plan, confirm, then make the PSA match.
+    #[command(after_help = crate::apply::SAVED_PLAN_EXIT_CODES)]
     Apply(apply::ApplyArgs),
     /// Check the workspace YAML offline (schema and references).
     Validate(validate::ValidateArgs),
@@ -100,6 +102,9 @@ pub enum ExitStatus {
     Failure,
     /// Changes are present (`--detailed-exitcode`).
     Changes,
+    /// `apply` refused a saved plan, with the code saying why
+    /// ([`crate::apply::SavedPlanError::exit_code`]).
+    Refused(u8),
 }
 
 impl From<ExitStatus> for ExitCode {
@@ -108,6 +113,7 @@ impl From<ExitStatus> for ExitCode {
             ExitStatus::Success => 0,
             ExitStatus::Failure => 1,
             ExitStatus::Changes => 2,
+            ExitStatus::Refused(code) => code,
         })
     }
 }
@@ -121,6 +127,8 @@ pub struct CliError {
     pub hints: Vec<String>,
     /// Already-rendered detail printed before the message (e.g. YAML diagnostics).
     pub details: Option<String>,
+    /// How the run ends: [`ExitStatus::Failure`] unless a refusal has its own code.
+    pub status: ExitStatus,
 }
 
 impl CliError {
@@ -132,12 +140,18 @@ impl CliError {
             message.push_str(&format!("\n  caused by: {cause}"));
             source = cause.source();
         }
-        CliError { message, hints: Vec::new(), details: None }
+        CliError { message, hints: Vec::new(), details: None, status: ExitStatus::Failure }
     }
 
     /// An error from a plain message.
     pub fn msg(message: impl Into<String>) -> Self {
-        CliError { message: message.into(), hints: Vec::new(), details: None }
+        CliError { message: message.into(), hints: Vec::new(), details: None, status: ExitStatus::Failure }
+    }
+
+    /// Sets the exit status (a refusal with its own code).
+    pub fn status(mut self, status: ExitStatus) -> Self {
+        self.status = status;
+        self
     }
 
     /// Adds rendered detail shown above the message.
@@ -163,7 +177,7 @@ pub fn main() -> ExitCode {
     let printer = Printer::new(cli.color, cli.verbose, cli.quiet);
     let status = run(cli, &printer).unwrap_or_else(|e| {
         printer.error(&e);
-        ExitStatus::Failure
+        e.status
     });
     let _ = std::io::stdout().flush();
     status.into()

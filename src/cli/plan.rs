@@ -18,7 +18,8 @@ pub struct PlanOptions {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
-    /// Effective date of changes (default: today). Pins output for reviews and tests.
+    /// Effective date of changes (default: today in the workspace's `timezone`). Pins output
+    /// for reviews and tests.
     #[arg(long, value_name = "YYYY-MM-DD")]
     pub date: Option<NaiveDate>,
     /// Fail (exit 1) when the plan has warnings (Not Setup clients, Not Mapped licences, ...).
@@ -75,18 +76,17 @@ pub fn load_workspace(dir: &Path, printer: &Printer) -> Result<Workspace, CliErr
 
 /// `cspctl plan`: read both sides, print what apply would change.
 pub async fn run(args: &PlanArgs, printer: &Printer) -> Result<ExitStatus, CliError> {
-    let Prepared { plan, date, mut origin, .. } = prepare(&args.options, printer).await?;
+    let workspace = load_workspace(&args.options.workspace.dir, printer)?;
+    let saved_from = args.out.as_ref().map(|_| workspace.clone());
+    let Prepared { plan, date, mut origin, .. } = prepare_loaded(&args.options, workspace, printer).await?;
     origin.full_plan = args.out.as_ref().map(|p| p.display().to_string());
     printer.out(&render_plan(&plan, args.options.format, printer, &origin));
-    if let Some(path) = &args.out {
-        let saved = crate::apply::SavedPlan {
-            format_version: crate::reconcile::FORMAT_VERSION,
-            workspace: args.options.workspace.dir.clone(),
-            date,
-            targets: args.options.target.clone(),
-            plan: plan.clone(),
-        };
-        saved.write(path).map_err(|e| CliError::msg(format!("{}: {e}", path.display())))?;
+    if let (Some(path), Some(workspace)) = (&args.out, &saved_from) {
+        let failed = |e: std::io::Error| CliError::msg(format!("{}: {e}", path.display()));
+        let saved =
+            crate::apply::SavedPlan::new(workspace, path, date, args.options.target.clone(), plan.clone())
+                .map_err(failed)?;
+        saved.write(path).map_err(failed)?;
         printer.status(&format!(
             "Saved the plan to {}; `cspctl apply {}` applies exactly it.",
             path.display(),
@@ -104,7 +104,15 @@ pub async fn run(args: &PlanArgs, printer: &Printer) -> Result<ExitStatus, CliEr
 
 /// Loads the workspace, opens both sides, reads them in bulk and plans.
 pub async fn prepare(options: &PlanOptions, printer: &Printer) -> Result<Prepared, CliError> {
-    let workspace = load_workspace(&options.workspace.dir, printer)?;
+    prepare_loaded(options, load_workspace(&options.workspace.dir, printer)?, printer).await
+}
+
+/// [`prepare`] for a workspace already loaded (apply checks a saved plan against it first).
+pub async fn prepare_loaded(
+    options: &PlanOptions,
+    workspace: Workspace,
+    printer: &Printer,
+) -> Result<Prepared, CliError> {
     if let Some(unknown) =
         options.target.iter().find(|t| !workspace.clients.iter().any(|c| &c.dicker_data == *t))
     {
@@ -112,7 +120,7 @@ pub async fn prepare(options: &PlanOptions, printer: &Printer) -> Result<Prepare
             "--target {unknown}: no client with that Dicker Data id in the workspace"
         )));
     }
-    let today = options.date.unwrap_or_else(|| chrono::Local::now().date_naive());
+    let today = options.date.unwrap_or_else(|| workspace.settings.calendar.today());
     let live = connect::open(&workspace, options.state_out.as_deref(), today)?;
     let scope = crate::reconcile::scope(&workspace);
     let spinner = printer.progress.then(|| {
@@ -145,7 +153,7 @@ pub async fn prepare(options: &PlanOptions, printer: &Printer) -> Result<Prepare
             .unwrap_or_else(|| options.workspace.dir.display().to_string()),
         psa: live.psa.name().to_string(),
         date: Some(today),
-        commit: checkout.as_ref().and_then(|c| Some((c.commit.clone()?, c.dirty))),
+        commit: checkout.as_ref().and_then(Checkout::head),
         full_plan: None,
     };
     Ok(Prepared { live, plan, date: today, origin })
@@ -177,7 +185,7 @@ pub fn render_plan(plan: &Plan, format: Format, printer: &Printer, origin: &Orig
     let options = RenderOptions { color: printer.color, verbose: printer.verbose };
     match format {
         Format::Text => render::text(plan, options),
-        Format::Json => render::json(plan),
+        Format::Json => render::json_from(plan, origin),
         Format::Markdown => render::markdown(plan, options, origin),
     }
 }

@@ -9,7 +9,7 @@ use super::diagnostic::{Diagnostic, Mark, SourceFile};
 use super::located::{Located, Pos};
 use super::wording::closest;
 use super::{DistributorSource, Document, PsaConnection, SETTINGS_FILE, Settings};
-use crate::model::{Billing, StockCode};
+use crate::model::{Billing, Calendar, StockCode};
 
 /// One workspace file after its own checks; `document` is `None` when it had problems.
 pub struct ParsedFile {
@@ -39,8 +39,8 @@ impl ParsedFile {
     }
 }
 
-const SETTINGS_KEYS: [&str; 7] =
-    ["version", "distributor", "psa", "sandbox", "defaults", "currency", "renewal_window_days"];
+const SETTINGS_KEYS: [&str; 8] =
+    ["version", "distributor", "psa", "sandbox", "defaults", "timezone", "currency", "renewal_window_days"];
 
 /// The settings of `cspctl.yaml` with what they require; settings found elsewhere are errors.
 pub fn settings(
@@ -121,6 +121,23 @@ pub fn settings(
             "read the Annuity Information export with `export: annuity.xlsx`, or the API with `api: {}`",
         );
     }
+    let calendar = match doc.timezone.as_deref().map(Calendar::named) {
+        None => Calendar::default(),
+        Some(Ok(calendar)) => calendar,
+        Some(Err(message)) => {
+            let name = doc.timezone.as_deref().unwrap_or_default();
+            let zones: Vec<String> = chrono_tz::TZ_VARIANTS.iter().map(|z| z.name().to_string()).collect();
+            let help = match closest(name, &zones) {
+                Some(near) => format!("did you mean `{near}`? Zones are IANA names such as `Australia/Sydney` or `Pacific/Auckland`"),
+                None => "use an IANA zone name such as `Australia/Sydney`, `Australia/Perth` or `Pacific/Auckland`".to_string(),
+            };
+            errors.push(
+                Diagnostic::new(file.source.mark(file.value_at(&["timezone"]), "unknown time zone"), message)
+                    .help(help),
+            );
+            return None;
+        }
+    };
     let (Some(distributor), Some(psa), true) = (doc.distributor.clone(), doc.psa.clone(), ok) else {
         return None;
     };
@@ -129,6 +146,7 @@ pub fn settings(
         psa,
         sandbox: doc.sandbox.clone(),
         defaults: doc.defaults.clone().unwrap_or_default(),
+        calendar,
         currency: doc.currency.unwrap_or_default(),
         renewal_window_days: doc.renewal_window_days.unwrap_or(super::workspace::DEFAULT_RENEWAL_WINDOW_DAYS),
     })

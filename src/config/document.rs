@@ -27,6 +27,12 @@ pub struct Document {
     /// The local state file used when a side is `sandbox`. Only in `cspctl.yaml`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sandbox: Option<SandboxSettings>,
+    /// The tenant's IANA time zone, e.g. `Pacific/Auckland`: when "today" turns over (the
+    /// default plan date), which day a PSA date-time names, and the midnight written for a day.
+    /// Default `Australia/Sydney` (right for every Australian zone's dates; New Zealand and
+    /// Western Australian tenants set theirs). Only in `cspctl.yaml`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timezone: Option<String>,
     /// Per-client settings that clients do not override. Only in `cspctl.yaml`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub defaults: Option<ClientDefaults>,

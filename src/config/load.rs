@@ -42,10 +42,7 @@ pub fn load(dir: &Path) -> Result<Workspace, ConfigErrors> {
             &files::read(&settings_path, files::WORKSPACE_FILE_LIMIT).unwrap_or_default(),
         )),
     };
-    let mut relative = Vec::new();
-    collect_yaml(dir, Path::new(""), &mut relative, &mut errors);
-    relative.retain(|p| p != Path::new(SETTINGS_FILE) && !skipped.iter().any(|s| same_path(s, p)));
-    relative.sort();
+    let relative = other_files(dir, &skipped, &mut errors);
     let mut files: Vec<ParsedFile> = settings.into_iter().collect();
     files.extend(relative.iter().filter_map(|rel| parse_file(dir, rel, &schema, &mut errors)));
     let settings = checks::settings(&files, &settings_path, &mut errors);
@@ -66,6 +63,32 @@ pub fn load(dir: &Path) -> Result<Workspace, ConfigErrors> {
         }
         _ => Err(ConfigErrors(errors)),
     }
+}
+
+/// The files [`load`] reads, relative to `dir`, in the order it reads them: `cspctl.yaml`, then
+/// the other workspace files sorted by path. A saved plan hashes exactly these, so a change to
+/// any of them (and to nothing else) makes it stale.
+pub fn workspace_files(dir: &Path) -> Vec<PathBuf> {
+    let text = String::from_utf8_lossy(
+        &files::read(&dir.join(SETTINGS_FILE), files::WORKSPACE_FILE_LIMIT).unwrap_or_default(),
+    )
+    .into_owned();
+    let skipped = match located::parse(&text) {
+        Ok(tree) => live_state_files(&tree),
+        Err(_) => live_state_files_by_text(&text),
+    };
+    let mut all = vec![PathBuf::from(SETTINGS_FILE)];
+    all.extend(other_files(dir, &skipped, &mut Vec::new()));
+    all
+}
+
+/// Every workspace file but `cspctl.yaml` and the live state files it names, sorted by path.
+fn other_files(dir: &Path, skipped: &[PathBuf], errors: &mut Vec<Diagnostic>) -> Vec<PathBuf> {
+    let mut relative = Vec::new();
+    collect_yaml(dir, Path::new(""), &mut relative, errors);
+    relative.retain(|p| p != Path::new(SETTINGS_FILE) && !skipped.iter().any(|s| same_path(s, p)));
+    relative.sort();
+    relative
 }
 
 /// Reads and checks one file on its own; `None` when it cannot be read or is not YAML.

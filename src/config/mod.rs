@@ -16,7 +16,7 @@ mod yaml_error;
 
 pub use diagnostic::{ConfigErrors, Diagnostic, Mark, Severity, SourceFile};
 pub use document::*;
-pub use load::{load, skipped_files};
+pub use load::{load, skipped_files, workspace_files};
 pub use located::Pos;
 pub use state_check::check_sandbox_state;
 pub use workspace::{DEFAULT_RENEWAL_WINDOW_DAYS, Settings, Workspace};

@@ -1,5 +1,7 @@
 use std::path::PathBuf;
 
+use crate::model::Calendar;
+
 use super::{
     Client, ClientDefaults, Currency, DistributorSource, Exception, OnLicenceRemoved, ProductMapping,
     PsaConnection, SandboxSettings, SyncDescription,
@@ -19,6 +21,8 @@ pub struct Settings {
     pub sandbox: Option<SandboxSettings>,
     /// Per-client defaults.
     pub defaults: ClientDefaults,
+    /// The tenant's calendar (`timezone:`), the one place that says what day it is.
+    pub calendar: Calendar,
     /// Currency of all amounts.
     pub currency: Currency,
     /// Days ahead within which renewals are reported.

@@ -1,9 +1,19 @@
 //! Adaptive request concurrency: how many reads a vendor gets at once when its limit is not
-//! published (ConnectWise cloud tenants sit behind Cloudflare). It starts modest, doubles per
-//! round trip while answers stay clean (slow start), then grows by one per round trip; it cuts
-//! to 80% (at most once per round trip) when answers slow down (queueing at the server: a round
-//! trip well above the fastest seen), halves on 429/503, and holds every new request until a
-//! `Retry-After` has passed. An upper bound caps it.
+//! published (ConnectWise cloud tenants sit behind Cloudflare). AIMD, judged per window: a
+//! window is the answers to requests sent at the current limit, and it closes when as many have
+//! come back as the limit allows in flight, so each decision describes the limit it judges (an
+//! answer to a request sent before the last change says nothing about the new limit).
+//!
+//! - It starts modest ([`INITIAL_LIMIT`]) and doubles per clean window while nothing has gone
+//!   wrong (slow start), then grows by one per clean window, and only while the limit is what
+//!   holds requests back.
+//! - A window whose answers are mostly slow (well above the fastest round trip seen: the server
+//!   is queueing) cuts the limit to 80%; a 429/503 halves it at once and holds every new
+//!   request until its `Retry-After` has passed. At most one cut per window.
+//! - The limit where trouble was last seen is remembered: growth back towards it takes
+//!   [`PROBE_WINDOWS`] clean windows per step, so a limit that hurt is not reached again quickly.
+//!
+//! An upper bound (`psa.connectwise.concurrency`) caps it.
 
 use std::sync::Mutex;
 use std::time::Duration;
@@ -14,12 +24,15 @@ use tokio::time::Instant;
 /// Requests in flight at first.
 pub const INITIAL_LIMIT: usize = 4;
 
-/// A round trip this many times the fastest one seen counts as a sign of queueing (a queued
-/// request waits at least one more service time, so it takes about twice as long).
-const SLOW: f64 = 1.75;
+/// A round trip above this many times the fastest one seen (plus [`SLACK`]) is slow: a
+/// request that waits behind a full server takes up to one more service time.
+const SLOW: f64 = 1.3;
 
-/// Slack added before a sample counts as slow: jitter of busy machines and larger pages.
-const SLACK: Duration = Duration::from_millis(10);
+/// Slack added before a round trip counts as slow: jitter of busy machines.
+const SLACK: Duration = Duration::from_millis(5);
+
+/// Clean windows needed per step of growth at or just below the limit where trouble was seen.
+pub const PROBE_WINDOWS: u32 = 3;
 
 /// A concurrency limit shared by one client's requests.
 #[derive(Debug)]
@@ -32,11 +45,21 @@ pub struct Adaptive {
 
 #[derive(Debug)]
 struct State {
-    limit: f64,
+    limit: usize,
     in_flight: usize,
+    /// Bumped whenever the limit changes: permits remember the epoch they were taken in.
+    epoch: u64,
+    /// Answers of this epoch so far, and how many of them were slow.
+    answers: usize,
+    slow: usize,
+    /// Whether a request had to wait for a slot in this epoch (the limit binds).
+    binding: bool,
+    /// Clean windows in a row while probing towards `trouble`.
+    clean: u32,
     slow_start: bool,
+    /// The limit at which the last cut happened.
+    trouble: Option<usize>,
     fastest: Option<Duration>,
-    last_cut: Option<Instant>,
     paused_until: Option<Instant>,
     peak_in_flight: usize,
     refusals: u64,
@@ -58,6 +81,7 @@ pub enum Outcome {
 #[derive(Debug)]
 pub struct Permit<'a> {
     gate: &'a Adaptive,
+    epoch: u64,
     done: bool,
 }
 
@@ -65,14 +89,14 @@ impl Permit<'_> {
     /// Releases the slot and tells the limiter how the request went.
     pub fn done(mut self, outcome: Outcome) {
         self.done = true;
-        self.gate.release(outcome);
+        self.gate.release(self.epoch, outcome);
     }
 }
 
 impl Drop for Permit<'_> {
     fn drop(&mut self) {
         if !self.done {
-            self.gate.release(Outcome::Failed);
+            self.gate.release(self.epoch, Outcome::Failed);
         }
     }
 }
@@ -103,11 +127,16 @@ impl Adaptive {
     fn with(start: usize, max: usize, fixed: bool) -> Self {
         Adaptive {
             state: Mutex::new(State {
-                limit: start as f64,
+                limit: start,
                 in_flight: 0,
+                epoch: 0,
+                answers: 0,
+                slow: 0,
+                binding: false,
+                clean: 0,
                 slow_start: true,
+                trouble: None,
                 fastest: None,
-                last_cut: None,
                 paused_until: None,
                 peak_in_flight: 0,
                 refusals: 0,
@@ -130,7 +159,7 @@ impl Adaptive {
     /// What the limiter did so far.
     pub fn summary(&self) -> Summary {
         let s = self.lock();
-        Summary { limit: s.limit as usize, peak_in_flight: s.peak_in_flight, refusals: s.refusals }
+        Summary { limit: s.limit, peak_in_flight: s.peak_in_flight, refusals: s.refusals }
     }
 
     /// Waits for a slot (and for any `Retry-After` pause to end).
@@ -144,12 +173,15 @@ impl Adaptive {
                 let now = Instant::now();
                 match s.paused_until {
                     Some(until) if until > now => Some(until),
-                    _ if s.in_flight < (s.limit as usize).max(1) => {
+                    _ if s.in_flight < s.limit => {
                         s.in_flight += 1;
                         s.peak_in_flight = s.peak_in_flight.max(s.in_flight);
-                        return Permit { gate: self, done: false };
+                        return Permit { gate: self, epoch: s.epoch, done: false };
                     }
-                    _ => None,
+                    _ => {
+                        s.binding = true;
+                        None
+                    }
                 }
             };
             match wait {
@@ -159,39 +191,34 @@ impl Adaptive {
         }
     }
 
-    fn release(&self, outcome: Outcome) {
+    fn release(&self, epoch: u64, outcome: Outcome) {
         {
             let mut s = self.lock();
             s.in_flight = s.in_flight.saturating_sub(1);
-            let now = Instant::now();
             match outcome {
                 Outcome::Throttled(retry_after) => {
                     s.refusals += 1;
                     if let Some(wait) = retry_after {
-                        let until = now + wait;
+                        let until = Instant::now() + wait;
                         s.paused_until = Some(s.paused_until.map_or(until, |p| p.max(until)));
                     }
-                    if !self.fixed {
-                        s.slow_start = false;
-                        if s.cut_allowed(now) {
-                            s.limit = (s.limit / 2.0).max(1.0);
-                            s.last_cut = Some(now);
-                        }
+                    // A refusal of a request sent before the last cut is already answered for.
+                    if !self.fixed && epoch == s.epoch {
+                        let half = s.limit / 2;
+                        s.cut(half);
                     }
                 }
                 Outcome::Answered(rtt) if !self.fixed => {
-                    let fastest = *s.fastest.get_or_insert(rtt);
-                    s.fastest = Some(fastest.min(rtt));
-                    if rtt.as_secs_f64() > fastest.as_secs_f64() * SLOW + SLACK.as_secs_f64() {
-                        s.slow_start = false;
-                        if s.cut_allowed(now) {
-                            s.limit = (s.limit * 0.8).max(1.0);
-                            s.last_cut = Some(now);
+                    let fastest = s.fastest.map_or(rtt, |f| f.min(rtt));
+                    s.fastest = Some(fastest);
+                    if epoch == s.epoch {
+                        s.answers += 1;
+                        if rtt.as_secs_f64() > fastest.as_secs_f64() * SLOW + SLACK.as_secs_f64() {
+                            s.slow += 1;
                         }
-                    } else if s.in_flight + 1 >= s.limit as usize {
-                        // Grow only when the limit is what holds requests back.
-                        let step = if s.slow_start { 1.0 } else { 1.0 / s.limit };
-                        s.limit = (s.limit + step).min(self.max as f64);
+                        if s.answers >= s.limit {
+                            s.close_window(self.max);
+                        }
                     }
                 }
                 Outcome::Answered(_) | Outcome::Failed => {}
@@ -202,57 +229,156 @@ impl Adaptive {
 }
 
 impl State {
-    /// At most one cut per round trip: answers already in flight when the limit was cut
-    /// describe the old limit.
-    fn cut_allowed(&self, now: Instant) -> bool {
-        let window = self.fastest.unwrap_or(Duration::from_millis(100));
-        self.last_cut.is_none_or(|at| now.duration_since(at) >= window)
+    /// A full window of answers at the current limit: cut when most were slow, grow when all
+    /// went well and the limit held requests back, and start the next window.
+    fn close_window(&mut self, max: usize) {
+        if self.slow * 2 > self.answers {
+            let to = self.limit * 4 / 5;
+            self.cut(to);
+            return;
+        }
+        let grow = self.binding && self.limit < max;
+        let next = if !grow {
+            self.limit
+        } else if self.slow_start {
+            (self.limit * 2).min(max)
+        } else if self.trouble.is_some_and(|t| self.limit + 1 >= t) {
+            // Probing again towards the limit that hurt: one step per few clean windows.
+            self.clean += 1;
+            if self.clean >= PROBE_WINDOWS {
+                self.clean = 0;
+                self.limit + 1
+            } else {
+                self.limit
+            }
+        } else {
+            self.limit + 1
+        };
+        self.limit = next;
+        self.next_window();
+    }
+
+    /// Cuts to `to` (at least 1), remembers where trouble was, leaves slow start.
+    fn cut(&mut self, to: usize) {
+        self.trouble = Some(self.limit);
+        self.limit = to.max(1);
+        self.slow_start = false;
+        self.clean = 0;
+        self.next_window();
+    }
+
+    fn next_window(&mut self) {
+        self.epoch += 1;
+        self.answers = 0;
+        self.slow = 0;
+        self.binding = false;
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use futures::FutureExt;
+
     use super::*;
 
-    const RTT: Duration = Duration::from_millis(50);
+    const RTT: f64 = 50.0;
 
-    #[tokio::test]
-    async fn grows_while_clean_and_stops_at_the_bound() {
-        let gate = Adaptive::new(16);
-        for _ in 0..200 {
-            let permits: Vec<_> =
-                futures::future::join_all((0..gate.summary().limit).map(|_| gate.acquire())).await;
-            for p in permits {
-                p.done(Outcome::Answered(RTT));
+    /// A server that serves `capacity` requests at once in `RTT` ms each, lets `queue` more
+    /// wait for a slot, and refuses (429, after one RTT) any beyond that; `total` requests go
+    /// through `gate` as fast as it lets them. Time is simulated, so the run is exact.
+    struct Run {
+        refused: u64,
+        /// Most requests the server held at once (served + waiting).
+        peak: usize,
+        /// Simulated wall time, ms.
+        wall: f64,
+    }
+
+    fn run(gate: &Adaptive, capacity: usize, queue: usize, total: usize) -> Run {
+        let mut slots = vec![0.0_f64; capacity];
+        let mut pending: Vec<(f64, Option<f64>, Permit<'_>)> = Vec::new();
+        let (mut now, mut sent, mut refused, mut peak) = (0.0_f64, 0, 0, 0);
+        while sent < total || !pending.is_empty() {
+            while sent < total {
+                let Some(permit) = gate.acquire().now_or_never() else { break };
+                sent += 1;
+                let held = pending.iter().filter(|(_, rtt, _)| rtt.is_some()).count();
+                if held >= capacity + queue {
+                    refused += 1;
+                    pending.push((now + RTT, None, permit));
+                    continue;
+                }
+                peak = peak.max(held + 1);
+                let slot = (0..capacity).min_by(|a, b| slots[*a].total_cmp(&slots[*b])).unwrap_or(0);
+                let end = slots[slot].max(now) + RTT;
+                slots[slot] = end;
+                pending.push((end, Some(end - now), permit));
             }
+            let next = (0..pending.len()).min_by(|a, b| pending[*a].0.total_cmp(&pending[*b].0));
+            let Some(next) = next else { break };
+            let (at, rtt, permit) = pending.swap_remove(next);
+            now = at;
+            permit.done(match rtt {
+                Some(ms) => Outcome::Answered(Duration::from_secs_f64(ms / 1000.0)),
+                None => Outcome::Throttled(None),
+            });
         }
-        assert_eq!(gate.summary().limit, 16);
+        Run { refused, peak, wall: now }
+    }
+
+    #[test]
+    fn grows_to_its_bound_within_a_few_round_trips_when_the_server_keeps_up() {
+        let gate = Adaptive::new(32);
+        let r = run(&gate, 1_000, 0, 2_000);
+        assert_eq!(gate.summary().limit, 32);
+        assert_eq!(r.refused, 0);
+        // 4, 8, 16, then 32 in flight: 2,000 requests in about 2000 / 32 round trips.
+        let floor = (2_000_f64 / 32.0).ceil() * RTT;
+        assert!(r.wall <= floor + 4.0 * RTT, "{} ms for a floor of {floor} ms", r.wall);
+    }
+
+    #[test]
+    fn settles_near_a_queueing_servers_limit_without_a_refusal() {
+        let gate = Adaptive::new(32);
+        let r = run(&gate, 8, 8, 2_000);
+        let used = gate.summary();
+        assert_eq!(r.refused, 0, "{used:?}");
+        assert!(r.peak <= 16, "{} held at once", r.peak);
+        assert!((8..=16).contains(&used.limit), "{used:?}");
+        // Close to what the server can do: 8 at a time.
+        let floor = (2_000_f64 / 8.0).ceil() * RTT;
+        assert!(r.wall <= floor * 1.15, "{} ms for a floor of {floor} ms", r.wall);
+    }
+
+    #[test]
+    fn a_refusing_server_halves_it_and_it_returns_slowly() {
+        // No queue, so no slowing answers to warn: only refusals say where the limit is.
+        let gate = Adaptive::new(64);
+        let r = run(&gate, 10, 0, 4_000);
+        let used = gate.summary();
+        assert!(r.refused > 0 && r.refused <= 40, "refused {} of 4,000 ({used:?})", r.refused);
+        assert!((5..=12).contains(&used.limit), "{used:?}");
+        let fixed = Adaptive::fixed(64);
+        let greedy = run(&fixed, 10, 0, 4_000);
+        assert!(greedy.refused > 10 * r.refused, "a fixed 64 is refused far more: {}", greedy.refused);
+    }
+
+    #[test]
+    fn a_fixed_limit_never_moves() {
+        let gate = Adaptive::fixed(8);
+        let r = run(&gate, 4, 0, 100);
+        assert_eq!(gate.summary().limit, 8);
+        assert!(r.refused > 0);
     }
 
     #[tokio::test]
-    async fn slow_answers_and_throttles_cut_the_limit() {
+    async fn retry_after_holds_new_requests() {
         let gate = Adaptive::new(64);
-        for _ in 0..40 {
-            gate.acquire().await.done(Outcome::Answered(RTT));
-        }
-        let before = gate.summary().limit;
-        gate.acquire().await.done(Outcome::Answered(RTT * 3));
-        let after = gate.summary().limit;
-        assert!(after < before, "{before} -> {after}");
-        tokio::time::sleep(RTT).await;
         gate.acquire().await.done(Outcome::Throttled(Some(Duration::from_millis(30))));
-        assert!(gate.summary().limit <= after / 2 + 1);
         let held = Instant::now();
         drop(gate.acquire().await);
         assert!(held.elapsed() >= Duration::from_millis(25), "Retry-After holds new requests");
         assert_eq!(gate.summary().refusals, 1);
-    }
-
-    #[tokio::test]
-    async fn a_fixed_limit_never_moves() {
-        let gate = Adaptive::fixed(8);
-        gate.acquire().await.done(Outcome::Throttled(None));
-        gate.acquire().await.done(Outcome::Answered(RTT));
-        assert_eq!(gate.summary().limit, 8);
+        assert_eq!(gate.summary().limit, INITIAL_LIMIT / 2, "and the limit is halved");
     }
 }

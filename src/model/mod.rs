@@ -1,5 +1,6 @@
 //! The domain's plain types, shared by config, live providers, reconcile and render. No I/O.
 
+mod calendar;
 mod distributor;
 mod fingerprint;
 mod name;
@@ -7,6 +8,7 @@ mod psa;
 mod stock_code;
 mod write;
 
+pub use calendar::{Calendar, DEFAULT_ZONE};
 pub use distributor::{Customer, DistributorSnapshot, Licence, LicenceStatus};
 pub use fingerprint::Fingerprint;
 pub use name::{NameKey, same_psa_name};

@@ -1,5 +1,8 @@
 use serde::Serialize;
 
+use super::Origin;
+use crate::git::Commit;
+use crate::provenance::plan_hash;
 use crate::reconcile::money::Money;
 use crate::reconcile::{
     AcceptedException, Action, ActionKind, FORMAT_VERSION, Finding, Plan, UnmanagedAddition,
@@ -10,6 +13,14 @@ use crate::reconcile::{
 #[derive(Serialize)]
 struct PlanDocument<'a> {
     format_version: u32,
+    /// The effective date planned.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    date: Option<chrono::NaiveDate>,
+    /// The commit planned, its dirty flag and author (absent outside a git checkout).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    git: Option<&'a Commit>,
+    /// [`plan_hash`]: the same in the audit log of the apply that carries the plan out.
+    plan_hash: String,
     summary: Summary,
     actions: &'a [Action],
     errors: Vec<FindingDoc<'a>>,
@@ -49,18 +60,26 @@ struct Summary {
     monthly_delta: rust_decimal::Decimal,
 }
 
-/// The plan as pretty JSON with a trailing newline.
+/// The plan as pretty JSON with a trailing newline (no date or commit: see [`json_from`]).
 pub fn json(plan: &Plan) -> String {
-    let mut text =
-        serde_json::to_string_pretty(&json_value(plan)).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"));
+    json_from(plan, &Origin::default())
+}
+
+/// The plan as pretty JSON with a trailing newline; `origin` gives its date and commit.
+pub fn json_from(plan: &Plan, origin: &Origin) -> String {
+    let mut text = serde_json::to_string_pretty(&json_value(plan, origin))
+        .unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"));
     text.push('\n');
     text
 }
 
 /// The plan document as a JSON value, for outputs that embed it (apply's report).
-pub fn json_value(plan: &Plan) -> serde_json::Value {
+pub fn json_value(plan: &Plan, origin: &Origin) -> serde_json::Value {
     let doc = PlanDocument {
         format_version: FORMAT_VERSION,
+        date: origin.date,
+        git: origin.commit.as_ref(),
+        plan_hash: plan_hash(plan),
         summary: Summary {
             create: plan.count(ActionKind::Create),
             update: plan.count(ActionKind::Update),

@@ -17,6 +17,8 @@ use chrono::NaiveDate;
 use super::escape::{code, html, markdown as md};
 use super::{RenderOptions, show, summary, symbol};
 use crate::apply::{ActionError, Outcome};
+use crate::git::Commit;
+use crate::provenance::plan_hash;
 use crate::reconcile::money;
 use crate::reconcile::{Action, ActionKind, Plan};
 
@@ -36,8 +38,8 @@ pub struct Origin {
     pub psa: String,
     /// The plan date.
     pub date: Option<NaiveDate>,
-    /// The git commit planned, and whether the workspace had uncommitted changes.
-    pub commit: Option<(String, bool)>,
+    /// The git commit planned: whether the workspace had uncommitted changes, and its author.
+    pub commit: Option<Commit>,
     /// Where the full plan is (the `--out` file), named when detail is left out.
     pub full_plan: Option<String>,
 }
@@ -122,7 +124,23 @@ impl<'a> Comment<'a> {
             self.unmanaged();
         }
         self.left_out_note();
+        self.applied_from();
         self.out
+    }
+
+    /// Last in an apply report: which plan was applied, from which commit and whose.
+    fn applied_from(&mut self) {
+        if self.outcomes.is_none() {
+            return;
+        }
+        let mut line = format!("Applied plan `{}`", short_hash(&plan_hash(self.plan)));
+        if let Some(c) = &self.origin.commit {
+            let _ = write!(line, " from commit `{}`", short(&c.commit));
+            if let Some(author) = &c.author {
+                let _ = write!(line, " by {}", md(author));
+            }
+        }
+        let _ = writeln!(self.out, "\n{line}.");
     }
 
     fn header(&mut self) {
@@ -134,10 +152,10 @@ impl<'a> Comment<'a> {
             facts.push(format!("**Plan date** {date}"));
         }
         match &o.commit {
-            Some((commit, dirty)) => facts.push(format!(
+            Some(c) => facts.push(format!(
                 "**Commit** `{}`{}",
-                &commit[..commit.len().min(12)],
-                if *dirty { " with uncommitted changes" } else { "" }
+                short(&c.commit),
+                if c.dirty { " with uncommitted changes" } else { "" }
             )),
             None => facts.push("**Commit** (not in a git checkout)".to_string()),
         }
@@ -214,21 +232,28 @@ impl<'a> Comment<'a> {
             by_client.entry((a.client_name.to_lowercase(), a.client.as_str())).or_default().push(i);
         }
         let columns = self.columns();
+        let (plan, outcomes) = (self.plan, self.outcomes.take());
         for indices in by_client.values() {
             let actions: Vec<&Action> = indices.iter().map(|&i| &self.plan.actions[i]).collect();
+            let row = |n: usize| {
+                let i = indices[n];
+                let outcome = outcomes.as_ref().and_then(|o| o[i]);
+                format!("| {} |\n", action_cells(&plan.actions[i], outcome).join(" | "))
+            };
+            // A section opens only with its first row: never an empty table.
             let open = format!(
-                "<details><summary>{}</summary>\n\n| {} |\n|{}\n",
+                "<details><summary>{}</summary>\n\n| {} |\n|{}\n{}",
                 client_heading(&actions),
                 columns.join(" | "),
-                "---|".repeat(columns.len())
+                "---|".repeat(columns.len()),
+                row(0)
             );
             if !self.detail(&open) {
                 self.left_out_actions += indices.len();
                 continue;
             }
-            for (n, &i) in indices.iter().enumerate() {
-                let outcome = self.outcomes.as_ref().and_then(|o| o[i]);
-                let row = format!("| {} |\n", action_cells(&self.plan.actions[i], outcome).join(" | "));
+            for n in 1..indices.len() {
+                let row = row(n);
                 if !self.detail(&row) {
                     self.left_out_actions += indices.len() - n;
                     break;
@@ -236,10 +261,11 @@ impl<'a> Comment<'a> {
             }
             self.out.push_str("\n</details>\n\n");
         }
+        self.outcomes = outcomes;
     }
 
     fn columns(&self) -> Vec<&'static str> {
-        let mut columns = vec!["", "Agreement", "Product", "Change"];
+        let mut columns = vec!["", "Agreement", "Product", "Change", "Billed a month"];
         if self.outcomes.is_some() {
             columns.push("Outcome");
         }
@@ -316,6 +342,16 @@ impl<'a> Comment<'a> {
     }
 }
 
+/// The first 12 characters of a commit, as headers show it.
+fn short(commit: &str) -> &str {
+    &commit[..commit.len().min(12)]
+}
+
+/// `sha256:` and the first 16 hex digits of a plan hash (the JSON has all of it).
+fn short_hash(hash: &str) -> &str {
+    &hash[..hash.len().min(7 + 16)]
+}
+
 /// The `<summary>` of a client's section: name, id and what changes.
 pub fn client_heading(actions: &[&Action]) -> String {
     let first = actions[0];
@@ -346,6 +382,7 @@ pub fn action_cells(a: &Action, outcome: Option<&Outcome<'_>>) -> Vec<String> {
         md(&a.agreement).into_owned(),
         code(&a.product),
         md(&changes.join("; ")).into_owned(),
+        billed(&a.revenue),
     ];
     if let Some(outcome) = outcome {
         cells.push(match &outcome.result {
@@ -355,6 +392,21 @@ pub fn action_cells(a: &Action, outcome: Option<&Outcome<'_>>) -> Vec<String> {
         });
     }
     cells
+}
+
+/// What an action bills per month before → after and the change; annual products add the
+/// yearly figures, since that is what the client's invoice shows.
+fn billed(r: &money::Revenue) -> String {
+    let monthly =
+        format!("{} → {} ({})", cash(r.monthly_before), cash(r.monthly_after), cash_delta(r.monthly_delta()));
+    match (r.cycle, r.yearly_after) {
+        (money::Cycle::Annual, Some(after)) => format!(
+            "{monthly}; {} → {} a year, billed annually",
+            cash(r.yearly_before.unwrap_or_default()),
+            cash(after)
+        ),
+        _ => monthly,
+    }
 }
 
 fn psa_name(psa: &str) -> &str {

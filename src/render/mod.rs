@@ -9,7 +9,7 @@ mod text;
 use crate::reconcile::money::{self, Cycle, Revenue, show_delta};
 use crate::reconcile::{ActionKind, FieldChange, Plan};
 
-pub use json::{json, json_value};
+pub use json::{json, json_from, json_value};
 pub use markdown::{
     MAX_CHARS as MARKDOWN_MAX_CHARS, Origin, action_cells, client_heading, markdown, markdown_applied,
 };

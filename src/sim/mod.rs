@@ -19,6 +19,7 @@ use serde::Serialize;
 pub use faults::{Faults, InFlight};
 
 use crate::live::sandbox::SandboxState;
+use crate::model::Calendar;
 
 /// Credentials the simulator accepts, one set per dialect.
 #[derive(Debug, Clone)]
@@ -57,6 +58,9 @@ pub struct SimShared {
     pub base_url: OnceLock<String>,
     /// When set, every exchange is recorded (spec-conformance tests read it).
     pub journal: Mutex<Option<Vec<Exchange>>>,
+    /// The tenant's calendar: days are served as its midnights in UTC, as the PSAs store
+    /// them, and date-times received are read as its days. Default: cspctl's default zone.
+    calendar: Mutex<Calendar>,
     /// Requests in flight under [`Faults::max_in_flight`], and those refused for it.
     pub in_flight: InFlight,
     /// Moves on every change to the state (see [`StateGuard`]).
@@ -122,6 +126,7 @@ impl SimShared {
             credentials,
             base_url: OnceLock::new(),
             journal: Mutex::new(None),
+            calendar: Mutex::new(Calendar::default()),
             in_flight: InFlight::default(),
             generation: std::sync::atomic::AtomicU64::new(0),
             views: Mutex::new(std::collections::HashMap::new()),
@@ -188,6 +193,16 @@ impl SimShared {
     /// The exchanges recorded since [`SimShared::record`].
     pub fn recorded(&self) -> Vec<Exchange> {
         self.journal.lock().unwrap_or_else(|p| p.into_inner()).clone().unwrap_or_default()
+    }
+
+    /// The tenant's calendar the dialects serve dates in.
+    pub fn calendar(&self) -> Calendar {
+        *self.calendar.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Serves dates in another tenant's calendar (a test's time zone).
+    pub fn set_calendar(&self, calendar: Calendar) {
+        *self.calendar.lock().unwrap_or_else(|p| p.into_inner()) = calendar;
     }
 
     /// Faults injected so far (429, 5xx, slow, malformed, late), for soak reports.

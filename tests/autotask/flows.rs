@@ -134,7 +134,7 @@ async fn cli_runs_the_example_against_the_simulator() {
     assert_eq!(status, 200);
     sim.shared.reset_stats();
     let (code, text) = run(vec!["apply", "plan.json"], secret).await;
-    assert_eq!(code, Some(1), "{text}");
+    assert_eq!(code, Some(7), "a stale saved plan exits 7: {text}");
     assert!(text.contains("stale"), "{text}");
     let writes: u64 = sim
         .shared

@@ -12,8 +12,9 @@ use cspctl::model::{
 };
 use cspctl::sim::{self, Faults, RunningSim, SimCredentials, SimShared};
 
+/// Today for the default tenant calendar, as the client and the simulator both count it.
 pub fn today() -> NaiveDate {
-    chrono::Local::now().date_naive()
+    cspctl::model::Calendar::default().today()
 }
 
 pub fn contract_start() -> NaiveDate {

@@ -123,7 +123,7 @@ fn a_saved_plan_applies_exactly_and_a_stale_one_is_refused() {
         &state.replacen("quantity: 20, status: active", "quantity: 21, status: active", 1),
     );
     let stale = run(&["apply", "plan.json"], ws.path(), &[], None);
-    assert_eq!(stale.code, 1, "{stale}");
+    assert_eq!(stale.code, 7, "a stale saved plan has its own exit code\n{stale}");
     assert!(stale.stderr.contains("plan.json is stale: 2 action(s) differ"), "{stale}");
     assert!(ws.read("state.yaml").contains("quantity: 21, status: active"), "nothing written");
 

@@ -88,6 +88,18 @@ fn apply() {
             &["apply", ".", DATE, "--auto-approve", "--target", "100315"],
         ],
     ));
+    // A saved plan refused has its own code per reason (tests/cli/saved.rs proves each).
+    let help = run(&["apply", "--help"], ws.path(), &[], None);
+    assert_eq!(help.code, 0, "{help}");
+    for code in [
+        "3  made for another workspace",
+        "4  made for another PSA endpoint",
+        "5  made by another cspctl version",
+        "6  the workspace files changed",
+        "7  stale: live state changed",
+    ] {
+        assert!(help.stdout.contains(code), "`apply --help` documents {code:?}: {help}");
+    }
 }
 
 #[test]

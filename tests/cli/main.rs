@@ -5,6 +5,8 @@ mod apply;
 mod exit_codes;
 mod onboard;
 mod plan;
+mod recipes;
 mod report;
+mod saved;
 mod support;
 mod validate;

@@ -256,6 +256,28 @@ fn broken_settings_do_not_drag_in_the_state_file() {
 }
 
 #[test]
+fn unknown_time_zone_points_at_the_setting() {
+    let ws = workspace().settings(
+        "version: 1\ndistributor: sandbox\npsa: sandbox\nsandbox: { state: state.yaml }\ntimezone: Pacific/Aukland\n",
+    );
+    assert_snapshot!(cspctl(&["validate"], ws.path()), @r"
+    exit: 1
+    --- stdout
+    --- stderr
+    error: `Pacific/Aukland` is not an IANA time zone name
+     --> ./cspctl.yaml:5:11
+      |
+    4 | sandbox: { state: state.yaml }
+    5 | timezone: Pacific/Aukland
+      |           ^^^^^^^^^^^^^^^ unknown time zone
+      |
+      = help: did you mean `Pacific/Auckland`? Zones are IANA names such as `Australia/Sydney` or `Pacific/Auckland`
+
+    .: invalid (1 problem)
+    ");
+}
+
+#[test]
 fn exceptions_name_a_billed_client_and_a_product_once() {
     let ws = workspace()
         .file("clients/contoso.yaml", CONTOSO)

@@ -8,7 +8,6 @@ use cspctl::sim::Faults;
 use super::support::*;
 
 #[tokio::test]
-#[ignore = "not yet: the limiter overshoots a server limit of 8 (seen: peak 20 in flight, 4 refusals); run with --ignored while tuning it"]
 async fn reads_converge_near_the_servers_limit_without_throttling() {
     let faults = Faults { latency_ms: 40, max_in_flight: 8, retry_after_secs: 0.2, ..Faults::default() };
     let sim = start_with(seed(300, 1), faults).await;
@@ -25,6 +24,11 @@ async fn reads_converge_near_the_servers_limit_without_throttling() {
 
     // A fixed setting far above the limit floods the queue and is refused.
     let greedy = client_with(&settings(&sim), credentials()).with_fixed_concurrency(32);
-    greedy.snapshot(&scope(300, 300)).await.unwrap();
-    assert!(sim.shared.in_flight.refused() > 0, "a fixed 32 meets the full queue");
+    // (so often that some reads may run out of retries: the read then fails with the 429)
+    let greedy_read = greedy.snapshot(&scope(300, 300)).await;
+    assert!(
+        sim.shared.in_flight.refused() > 0,
+        "a fixed 32 meets the full queue: {:?}",
+        greedy_read.map(|s| s.additions.len())
+    );
 }

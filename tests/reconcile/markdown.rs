@@ -23,7 +23,11 @@ fn a_2000_client_plan_fits_a_comment_and_says_what_it_left_out() {
         workspace: "billing/tenant-a".into(),
         psa: "connectwise".into(),
         date: Some(today()),
-        commit: Some(("0123456789abcdef0123456789abcdef01234567".into(), false)),
+        commit: Some(cspctl::git::Commit {
+            commit: "0123456789abcdef0123456789abcdef01234567".into(),
+            dirty: false,
+            author: Some("Ada <ada@example.com>".into()),
+        }),
         full_plan: Some("plan.json".into()),
     };
     let md = markdown(&plan, RenderOptions::default(), &origin);

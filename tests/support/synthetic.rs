@@ -118,6 +118,7 @@ pub fn sandbox_workspace(
             psa: PsaConnection::Sandbox,
             sandbox: None,
             defaults,
+            calendar: Default::default(),
             currency: Default::default(),
             renewal_window_days: cspctl::config::DEFAULT_RENEWAL_WINDOW_DAYS,
         },

@@ -16,8 +16,10 @@ use url::Url;
 use super::AutotaskOptions;
 use super::budget::{self, Threshold};
 use super::credentials::AutotaskCredentials;
+use super::wire;
 use crate::live::http::{self, Idempotency, Reply};
 use crate::live::{LiveError, RequestLabel};
+use crate::model::Calendar;
 
 /// Autotask's advertised zone lookup root.
 pub const DEFAULT_ZONE_URL: &str = "https://webservices2.autotask.net/atservicesrest/";
@@ -177,6 +179,11 @@ impl Api {
             threshold: OnceCell::new(),
             warned: AtomicBool::new(false),
         })
+    }
+
+    /// The tenant's calendar, for reading and writing dates.
+    pub fn calendar(&self) -> &Calendar {
+        &self.options.calendar
     }
 
     /// Requests sent so far (every attempt counts), for budgeting and tests.
@@ -379,10 +386,10 @@ impl Api {
             match page.get_mut("items").map(Value::take) {
                 Some(Value::Array(list)) => {
                     for item in list {
-                        items.push(serde_json::from_value(item).map_err(|e| LiveError::Malformed {
-                            request: label.clone(),
-                            detail: e.to_string(),
-                        })?);
+                        items.push(
+                            wire::decode(item, self.calendar())
+                                .map_err(|detail| LiveError::Malformed { request: label.clone(), detail })?,
+                        );
                     }
                 }
                 _ => return Err(LiveError::Malformed { request: label, detail: "no `items` list".into() }),

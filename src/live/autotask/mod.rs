@@ -30,7 +30,7 @@ pub use credentials::{
 
 use super::http::RetryPolicy;
 use super::{LiveError, Psa};
-use crate::model::{Addition, Applied, PsaId, PsaScope, PsaSnapshot, Write};
+use crate::model::{Addition, Applied, Calendar, PsaId, PsaScope, PsaSnapshot, Write};
 
 /// How to reach Autotask and how hard to push it.
 #[derive(Debug, Clone)]
@@ -46,8 +46,11 @@ pub struct AutotaskOptions {
     pub timeout: Duration,
     /// Retries of 429 / 5xx / timeouts.
     pub retry: RetryPolicy,
-    /// The plan date units are read for; default: today (local calendar, as `cspctl plan` uses).
+    /// The plan date units are read for; default: today in `calendar`.
     pub today: Option<NaiveDate>,
+    /// The tenant's calendar: Autotask's date-times are read as its days, and days are
+    /// written as its midnights.
+    pub calendar: Calendar,
 }
 
 impl Default for AutotaskOptions {
@@ -59,6 +62,7 @@ impl Default for AutotaskOptions {
             timeout: Duration::from_secs(60),
             retry: RetryPolicy::default(),
             today: None,
+            calendar: Calendar::default(),
         }
     }
 }
@@ -91,7 +95,7 @@ impl Autotask {
     }
 
     fn today(&self) -> NaiveDate {
-        self.today.unwrap_or_else(|| chrono::Local::now().date_naive())
+        self.today.unwrap_or_else(|| self.api.calendar().today())
     }
 }
 

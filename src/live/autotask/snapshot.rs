@@ -44,6 +44,7 @@ pub async fn contract_services(
     contracts: &[PsaId],
     today: NaiveDate,
 ) -> Result<(Vec<ContractServiceRow>, Vec<UnitRow>), LiveError> {
+    let calendar = api.calendar();
     let services = read_batches(
         api,
         "ContractServices",
@@ -60,9 +61,11 @@ pub async fn contract_services(
         |b| {
             vec![
                 leaf("in", "contractID", b),
-                leaf("lte", "startDate", wire::day(today)),
+                // Before tomorrow's midnight and not over before yesterday's: right whether
+                // Autotask keeps the tenant's midnights or UTC ones.
+                leaf("lt", "startDate", wire::midnight(calendar, today.succ_opt().unwrap_or(today))),
                 json!({ "op": "or", "items": [
-                    leaf("gte", "endDate", wire::day(today.pred_opt().unwrap_or(today))),
+                    leaf("gte", "endDate", wire::midnight(calendar, today.pred_opt().unwrap_or(today))),
                     json!({ "op": "notExist", "field": "endDate" }),
                 ]}),
             ]

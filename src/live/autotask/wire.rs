@@ -3,11 +3,12 @@
 //! of the same name (see the `rename`s); each `*_FIELDS` list is what a query asks for.
 
 use chrono::NaiveDate;
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::{Value, json};
 
 use super::api::PAGE_SIZE;
-use crate::model::PsaId;
+use crate::model::{Calendar, PsaId};
 
 /// `contractType` of a Recurring Service contract.
 pub const RECURRING_SERVICE: i64 = 7;
@@ -158,7 +159,33 @@ pub fn chunks<T: Clone + Into<Value>>(values: &[T]) -> Vec<Value> {
     values.chunks(PAGE_SIZE).map(|c| Value::Array(c.iter().cloned().map(Into::into).collect())).collect()
 }
 
-/// A date as Autotask takes it in filters and adjustments: the plain day, no time zone.
+/// A day as an adjustment's `effectiveDate`: the tenant's day, plain (`2026-05-01`), as a
+/// live-tested integration sends it; Autotask reads it as that day in the tenant's zone.
 pub fn day(d: NaiveDate) -> Value {
     Value::String(d.format("%Y-%m-%d").to_string())
+}
+
+/// A day as a filter bound on stored dates: the tenant's midnight in UTC, the instant
+/// Autotask stores for a date it shows as that day.
+pub fn midnight(calendar: &Calendar, d: NaiveDate) -> Value {
+    Value::String(calendar.wire(d))
+}
+
+/// Fields holding a date, in every entity cspctl reads.
+const DATE_FIELDS: [&str; 2] = ["startDate", "endDate"];
+
+/// One row of a query answer, with its date-times read as the tenant's days first: Autotask
+/// writes a day as the tenant's midnight in UTC (`2020-02-23T13:00:00Z` is 24 February in
+/// Auckland), so the UTC date part would be a day early east of UTC.
+pub fn decode<T: DeserializeOwned>(mut item: Value, calendar: &Calendar) -> Result<T, String> {
+    if let Value::Object(row) = &mut item {
+        for field in DATE_FIELDS {
+            if let Some(Value::String(text)) =
+                row.get_mut(field).filter(|v| v.as_str().is_some_and(|t| !t.trim().is_empty()))
+            {
+                *text = calendar.read(text)?.format("%Y-%m-%d").to_string();
+            }
+        }
+    }
+    serde_json::from_value(item).map_err(|e| e.to_string())
 }

@@ -28,9 +28,9 @@ async fn services_where(api: &Api, filter: Vec<Value>) -> Result<Vec<ContractSer
     items
         .into_iter()
         .map(|i| {
-            serde_json::from_value(i).map_err(|e| LiveError::Malformed {
+            wire::decode(i, api.calendar()).map_err(|detail| LiveError::Malformed {
                 request: crate::live::RequestLabel::new("POST", "/ContractServices/query"),
-                detail: e.to_string(),
+                detail,
             })
         })
         .collect()
@@ -42,9 +42,9 @@ async fn unit_rows(api: &Api, contract_service: PsaId) -> Result<Vec<UnitRow>, L
         .await?
         .into_iter()
         .map(|i| {
-            serde_json::from_value(i).map_err(|e| LiveError::Malformed {
+            wire::decode(i, api.calendar()).map_err(|detail| LiveError::Malformed {
                 request: crate::live::RequestLabel::new("POST", "/ContractServiceUnits/query"),
-                detail: e.to_string(),
+                detail,
             })
         })
         .collect()

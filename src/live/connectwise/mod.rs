@@ -25,7 +25,7 @@ use super::adaptive::{Adaptive, Summary};
 use super::http::{self, RetryPolicy};
 use super::{LiveError, Psa};
 use crate::config::ConnectWiseSettings;
-use crate::model::{Addition, Applied, PsaId, PsaScope, PsaSnapshot, Write};
+use crate::model::{Addition, Applied, Calendar, PsaId, PsaScope, PsaSnapshot, Write};
 
 /// The API model version cspctl is written against (sent in `Accept`).
 pub const DEFAULT_API_VERSION: &str = "2026.4";
@@ -59,6 +59,8 @@ pub struct ConnectWise {
     reads: Adaptive,
     retry: RetryPolicy,
     forward_only: bool,
+    /// Reads ConnectWise's date-times as tenant days and writes days as tenant midnights.
+    calendar: Calendar,
     /// Per-request timeout, also how long a request whose answer was lost may still land.
     timeout: Duration,
     /// When the last write answer was lost (timeout, 5xx): the read-back waits for it to land.
@@ -92,6 +94,7 @@ impl ConnectWise {
             reads: Adaptive::new(settings.concurrency.unwrap_or(DEFAULT_MAX_CONCURRENCY)),
             retry: RetryPolicy::default(),
             forward_only: false,
+            calendar: Calendar::default(),
             timeout: DEFAULT_TIMEOUT,
             lost: Mutex::new(None),
         })
@@ -107,6 +110,12 @@ impl ConnectWise {
     /// Uses a different retry policy (tests use short delays).
     pub fn with_retry(mut self, retry: RetryPolicy) -> Self {
         self.retry = retry;
+        self
+    }
+
+    /// Reads and writes dates in the tenant's calendar (`timezone:`) instead of the default.
+    pub fn with_calendar(mut self, calendar: Calendar) -> Self {
+        self.calendar = calendar;
         self
     }
 

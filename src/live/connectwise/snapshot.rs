@@ -59,7 +59,10 @@ pub(super) async fn read(cw: &ConnectWise, scope: &PsaScope) -> Result<PsaSnapsh
     };
     let mut agreements = agreement_rows
         .into_iter()
-        .map(|a| a.into_model().map_err(|detail| LiveError::Malformed { request: label.clone(), detail }))
+        .map(|a| {
+            a.into_model(&cw.calendar)
+                .map_err(|detail| LiveError::Malformed { request: label.clone(), detail })
+        })
         .collect::<Result<Vec<Agreement>, _>>()?;
     agreements.retain(|a| company_ids.contains(&a.company));
     agreements.sort_by_key(|a| a.id);
@@ -161,7 +164,7 @@ impl ConnectWise {
             .await?
             .into_iter()
             .map(|a| {
-                a.into_model(agreement)
+                a.into_model(agreement, &self.calendar)
                     .map_err(|detail| LiveError::Malformed { request: label.clone(), detail })
             })
             .collect()

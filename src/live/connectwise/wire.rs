@@ -3,11 +3,11 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, NaiveDate};
+use chrono::NaiveDate;
 use serde::Deserialize;
 use serde_json::Value;
 
-use crate::model::{Addition, Agreement, AgreementStatus, Company, Fingerprint, Product, PsaId};
+use crate::model::{Addition, Agreement, AgreementStatus, Calendar, Company, Fingerprint, Product, PsaId};
 
 /// A `{ "id": ... }` reference to another record.
 #[derive(Debug, Deserialize)]
@@ -24,18 +24,8 @@ fn last_updated(info: &Option<Info>) -> Fingerprint {
     Fingerprint(stamp.to_string())
 }
 
-/// A date-time as ConnectWise writes it (`2026-05-01T00:00:00Z`), as the calendar date it names.
-pub fn date(text: &str) -> Result<NaiveDate, String> {
-    if let Ok(t) = DateTime::parse_from_rfc3339(text) {
-        return Ok(t.date_naive());
-    }
-    text.get(..10)
-        .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
-        .ok_or_else(|| format!("`{text}` is not a date"))
-}
-
-fn optional_date(text: &Option<String>) -> Result<Option<NaiveDate>, String> {
-    text.as_deref().filter(|t| !t.is_empty()).map(date).transpose()
+fn optional_date(text: &Option<String>, calendar: &Calendar) -> Result<Option<NaiveDate>, String> {
+    text.as_deref().filter(|t| !t.is_empty()).map(|t| calendar.read(t)).transpose()
 }
 
 /// A `Company`.
@@ -94,7 +84,7 @@ pub struct CwAgreement {
 
 impl CwAgreement {
     /// As the model's agreement: `cancelledFlag` wins, then `agreementStatus`, else active.
-    pub fn into_model(self) -> Result<Agreement, String> {
+    pub fn into_model(self, calendar: &Calendar) -> Result<Agreement, String> {
         let status = match (self.cancelled_flag, self.agreement_status.as_deref()) {
             (Some(true), _) | (_, Some("Cancelled")) => AgreementStatus::Cancelled,
             (_, Some("Expired")) => AgreementStatus::Expired,
@@ -110,8 +100,8 @@ impl CwAgreement {
             name: self.name,
             company,
             status,
-            start_date: optional_date(&self.start_date)?,
-            end_date: optional_date(&self.end_date)?,
+            start_date: optional_date(&self.start_date, calendar)?,
+            end_date: optional_date(&self.end_date, calendar)?,
         })
     }
 }
@@ -167,7 +157,8 @@ impl CwAddition {
     }
 
     /// As the model's addition; `agreement` is the agreement it was read from.
-    pub fn into_model(self, agreement: PsaId) -> Result<Addition, String> {
+    /// Dates are read as tenant days (`calendar`).
+    pub fn into_model(self, agreement: PsaId, calendar: &Calendar) -> Result<Addition, String> {
         let fingerprint = self.fingerprint();
         let product = self.product.id.ok_or_else(|| format!("addition {} has no product id", self.id))?;
         Ok(Addition {
@@ -178,8 +169,8 @@ impl CwAddition {
             description: self.description.filter(|d| !d.is_empty()),
             unit_price: self.unit_price,
             unit_cost: self.unit_cost,
-            effective_date: optional_date(&self.effective_date)?,
-            cancelled_date: optional_date(&self.cancelled_date)?,
+            effective_date: optional_date(&self.effective_date, calendar)?,
+            cancelled_date: optional_date(&self.cancelled_date, calendar)?,
             adjusted_on: None,
             fingerprint,
         })
@@ -230,13 +221,13 @@ mod tests {
         assert_eq!(c.into_model().name, "");
         let a: CwAgreement =
             serde_json::from_str(r#"{"id":2,"name":"M365","company":{"id":1},"extra":{"x":1}}"#).unwrap();
-        let a = a.into_model().unwrap();
+        let a = a.into_model(&Calendar::default()).unwrap();
         assert_eq!((a.status, a.start_date, a.end_date), (AgreementStatus::Active, None, None));
         let p: CwCatalogItem = serde_json::from_str(r#"{"id":3,"identifier":"P1"}"#).unwrap();
         let p = p.into_model();
         assert!(p.active && p.unit_price.is_none() && p.description.is_empty());
         let x: CwAddition = serde_json::from_str(r#"{"id":4,"product":{"id":3}}"#).unwrap();
-        let x = x.into_model(2).unwrap();
+        let x = x.into_model(2, &Calendar::default()).unwrap();
         assert_eq!((x.agreement, x.quantity, x.cancelled_date), (2, 0.0, None));
         assert!(x.fingerprint.is_empty());
         let e: CwError = serde_json::from_str(r#"{"errors":null}"#).unwrap();

@@ -2,7 +2,6 @@
 //! cancels as JSON-patch once `_info.lastUpdated`, as apply's read before writing found it,
 //! matches the plan's. Every answer carries the addition, so no write reads back on its own.
 
-use chrono::NaiveDate;
 use serde_json::{Map, Value, json};
 
 use super::ConnectWise;
@@ -11,11 +10,6 @@ use super::wire::CwAddition;
 use crate::live::http::{Idempotency, sleep_backoff};
 use crate::live::{LiveError, RequestLabel};
 use crate::model::{Addition, Applied, Fingerprint, PsaId, Write};
-
-/// A date as ConnectWise takes it: midnight UTC.
-fn datetime(date: NaiveDate) -> String {
-    format!("{}T00:00:00Z", date.format("%Y-%m-%d"))
-}
 
 /// Refuses a write whose record moved since the plan (or, for a create, whose pair gained a
 /// live addition since the plan saw none).
@@ -66,7 +60,7 @@ pub(super) async fn apply(
             if let Some(c) = unit_cost {
                 body.insert("unitCost".into(), json!(c));
             }
-            body.insert("effectiveDate".into(), json!(datetime(*effective_date)));
+            body.insert("effectiveDate".into(), json!(cw.calendar.wire(*effective_date)));
             if let Some(d) = description {
                 body.insert("description".into(), json!(d));
             }
@@ -86,8 +80,9 @@ pub(super) async fn apply(
             cw.patch(*agreement, *addition, current, ops).await
         }
         Write::Cancel { addition, agreement, cancelled_date, .. } => {
-            let ops =
-                vec![json!({ "op": "replace", "path": "cancelledDate", "value": datetime(*cancelled_date) })];
+            let ops = vec![
+                json!({ "op": "replace", "path": "cancelledDate", "value": cw.calendar.wire(*cancelled_date) }),
+            ];
             cw.patch(*agreement, *addition, current, ops).await
         }
     }

@@ -129,13 +129,13 @@ pub fn units_on(shared: &Arc<SimShared>, contract_service: i64, date: NaiveDate)
         list.iter().find(|(s, _)| s.as_ptr() == Arc::as_ptr(shared)).and_then(|(_, d)| d.upgrade())?;
     let state = dialect.shared.lock_state();
     let mut book = dialect.units.lock().unwrap_or_else(|p| p.into_inner());
-    book.sync(&state.psa, today());
+    book.sync(&state.psa, today(&dialect.shared));
     units::units_at(book.rows(contract_service), date)
 }
 
-/// The simulator's calendar day (the same clock cspctl plans with).
-fn today() -> NaiveDate {
-    chrono::Local::now().date_naive()
+/// The tenant's day in the simulator (the same calendar cspctl plans with).
+fn today(shared: &SimShared) -> NaiveDate {
+    shared.calendar().today()
 }
 
 /// An Autotask error response: `{"errors":[message]}`.
@@ -325,8 +325,8 @@ impl Dialect {
         };
         let state = self.shared.lock_state();
         let mut book = self.units.lock().unwrap_or_else(|p| p.into_inner());
-        book.sync(&state.psa, today());
-        let all = records(entity, &state.psa, &book);
+        book.sync(&state.psa, today(&self.shared));
+        let all = records(entity, &state.psa, &book, self.shared.calendar());
         if let QueryKind::Count = kind {
             let n = all.iter().filter(|r| query.matches(r)).count();
             return axum::Json(json!({ "queryCount": n })).into_response();

@@ -5,7 +5,7 @@
 use std::cmp::Ordering;
 use std::collections::HashSet;
 
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, Utc};
 use serde_json::Value;
 
 use super::records::{Record, fields, singular};
@@ -195,7 +195,7 @@ fn compile(entity: &str, condition: &Value) -> Result<Condition, String> {
 }
 
 /// A value as a comparable key: numbers without trailing zeros, strings folded as the PSA
-/// folds names ([`NameKey`]), dates cut to the day.
+/// folds names ([`NameKey`]), dates as the UTC instant they name.
 fn normal(v: &Value) -> String {
     match v {
         Value::Number(n) => match n.as_f64() {
@@ -203,8 +203,8 @@ fn normal(v: &Value) -> String {
             Some(f) => format!("{f}"),
             None => n.to_string(),
         },
-        Value::String(s) => match as_date(s) {
-            Some(d) => d.to_string(),
+        Value::String(s) => match instant(s) {
+            Some(t) => t.to_rfc3339(),
             None => NameKey::new(s).to_string(),
         },
         Value::Bool(b) => b.to_string(),
@@ -212,13 +212,24 @@ fn normal(v: &Value) -> String {
     }
 }
 
-fn as_date(s: &str) -> Option<NaiveDate> {
+/// A date or date-time as an instant, as Autotask compares stored dates: `…Z`, `….000Z` or an
+/// offset as given; a date-time without a zone, or a plain day, as UTC.
+fn instant(s: &str) -> Option<DateTime<Utc>> {
     let head = s.get(..10)?;
     let rest = &s[10..];
     if !(rest.is_empty() || rest.starts_with('T') || rest.starts_with(' ')) {
         return None;
     }
-    NaiveDate::parse_from_str(head, "%Y-%m-%d").ok()
+    if let Ok(t) = DateTime::parse_from_rfc3339(s) {
+        return Some(t.with_timezone(&Utc));
+    }
+    if let Ok(t) = NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S%.f") {
+        return Some(t.and_utc());
+    }
+    NaiveDate::parse_from_str(head, "%Y-%m-%d")
+        .ok()
+        .filter(|_| rest.is_empty())
+        .map(|d| d.and_time(NaiveTime::MIN).and_utc())
 }
 
 fn compare(actual: &Value, wanted: &Value) -> Option<Ordering> {
@@ -230,7 +241,7 @@ fn compare(actual: &Value, wanted: &Value) -> Option<Ordering> {
     match (actual, wanted) {
         (Value::Bool(a), Value::Bool(b)) => Some(a.cmp(b)),
         (Value::Bool(a), Value::String(b)) => Some(a.to_string().cmp(&b.to_lowercase())),
-        (Value::String(a), Value::String(b)) => match (as_date(a), as_date(b)) {
+        (Value::String(a), Value::String(b)) => match (instant(a), instant(b)) {
             (Some(x), Some(y)) => Some(x.cmp(&y)),
             _ => Some(NameKey::new(a).cmp(&NameKey::new(b))),
         },

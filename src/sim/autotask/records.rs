@@ -7,7 +7,7 @@ use chrono::NaiveDate;
 use serde_json::{Map, Value, json};
 
 use super::units::UnitBook;
-use crate::model::{AgreementStatus, PsaId, PsaSnapshot};
+use crate::model::{AgreementStatus, Calendar, PsaId, PsaSnapshot};
 
 /// The entities the dialect serves, by canonical name.
 pub const ENTITIES: [&str; 5] =
@@ -75,9 +75,10 @@ pub fn singular(entity: &str) -> &'static str {
     }
 }
 
-/// A date as Autotask writes it: midnight, no zone.
-pub fn wire_date(d: NaiveDate) -> Value {
-    Value::String(format!("{}T00:00:00", d.format("%Y-%m-%d")))
+/// A date as Autotask serves it: the tenant's midnight in UTC (`2026-06-30T14:00:00Z` is
+/// 1 July in Sydney).
+fn wire_date(calendar: &Calendar, d: NaiveDate) -> Value {
+    Value::String(calendar.wire(d))
 }
 
 /// One record: its id and a field getter.
@@ -85,6 +86,7 @@ pub struct Record<'a> {
     /// Record id (results are ordered by it).
     pub id: PsaId,
     view: View<'a>,
+    calendar: Calendar,
 }
 
 enum View<'a> {
@@ -126,8 +128,8 @@ impl Record<'_> {
                 "contractName" => Some(json!(a.name)),
                 "contractType" => Some(json!(7)),
                 "status" => Some(json!(if a.status == AgreementStatus::Active { 1 } else { 0 })),
-                "startDate" => a.start_date.map(wire_date),
-                "endDate" => a.end_date.map(wire_date),
+                "startDate" => a.start_date.map(|d| wire_date(&self.calendar, d)),
+                "endDate" => a.end_date.map(|d| wire_date(&self.calendar, d)),
                 "contractPeriodType" => Some(json!(1)),
                 _ => None,
             },
@@ -156,8 +158,8 @@ impl Record<'_> {
                     "contractID" => Some(json!(contract)),
                     "contractServiceID" => Some(json!(contract_service)),
                     "serviceID" => Some(json!(service)),
-                    "startDate" => Some(wire_date(*start)),
-                    "endDate" => end.map(wire_date),
+                    "startDate" => Some(wire_date(&self.calendar, *start)),
+                    "endDate" => end.map(|d| wire_date(&self.calendar, d)),
                     "units" => Some(json!(units)),
                     "price" => num(*price),
                     "cost" => num(*cost),
@@ -181,18 +183,33 @@ impl Record<'_> {
 }
 
 /// Every record of an entity, ordered by id.
-pub fn records<'a>(entity: &str, psa: &'a PsaSnapshot, units: &UnitBook) -> Vec<Record<'a>> {
+pub fn records<'a>(
+    entity: &str,
+    psa: &'a PsaSnapshot,
+    units: &UnitBook,
+    calendar: Calendar,
+) -> Vec<Record<'a>> {
     let mut out: Vec<Record<'a>> = match entity {
         "Companies" => psa
             .companies
             .iter()
-            .map(|c| Record { id: c.id, view: View::Company(c, !psa.inactive_companies.contains(&c.id)) })
+            .map(|c| Record {
+                id: c.id,
+                view: View::Company(c, !psa.inactive_companies.contains(&c.id)),
+                calendar,
+            })
             .collect(),
-        "Contracts" => psa.agreements.iter().map(|a| Record { id: a.id, view: View::Contract(a) }).collect(),
-        "Services" => psa.products.iter().map(|p| Record { id: p.id, view: View::Service(p) }).collect(),
-        "ContractServices" => {
-            psa.additions.iter().map(|a| Record { id: a.id, view: View::ContractService(a) }).collect()
+        "Contracts" => {
+            psa.agreements.iter().map(|a| Record { id: a.id, view: View::Contract(a), calendar }).collect()
         }
+        "Services" => {
+            psa.products.iter().map(|p| Record { id: p.id, view: View::Service(p), calendar }).collect()
+        }
+        "ContractServices" => psa
+            .additions
+            .iter()
+            .map(|a| Record { id: a.id, view: View::ContractService(a), calendar })
+            .collect(),
         "ContractServiceUnits" => {
             let contracts: HashMap<PsaId, &crate::model::Agreement> =
                 psa.agreements.iter().map(|a| (a.id, a)).collect();
@@ -215,6 +232,7 @@ pub fn records<'a>(entity: &str, psa: &'a PsaSnapshot, units: &UnitBook) -> Vec<
                             price: a.unit_price,
                             cost: a.unit_cost,
                         },
+                        calendar,
                     });
                 }
             }

@@ -10,7 +10,7 @@ use serde_json::{Map, Value, json};
 
 use super::units::{AdjustError, next_stamp, seed_start};
 use super::{Dialect, Refusal, fail, today};
-use crate::model::{Addition, Fingerprint, PsaId, PsaSnapshot};
+use crate::model::{Addition, Calendar, Fingerprint, PsaId, PsaSnapshot};
 
 fn field<'a>(body: &'a Map<String, Value>, name: &str) -> Option<&'a Value> {
     body.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v).filter(|v| !v.is_null())
@@ -20,9 +20,9 @@ fn id_field(body: &Map<String, Value>, name: &str) -> Option<PsaId> {
     field(body, name).and_then(|v| v.as_i64().or_else(|| v.as_str().and_then(|s| s.trim().parse().ok())))
 }
 
-fn date_field(body: &Map<String, Value>, name: &str) -> Option<NaiveDate> {
-    let text = field(body, name)?.as_str()?;
-    NaiveDate::parse_from_str(text.get(..10)?, "%Y-%m-%d").ok()
+/// A date received (a plain day, or a date-time read as the tenant's day it falls on).
+fn date_field(body: &Map<String, Value>, name: &str, calendar: &Calendar) -> Option<NaiveDate> {
+    calendar.read(field(body, name)?.as_str()?).ok()
 }
 
 fn server_error(message: impl Into<String>) -> Response {
@@ -40,7 +40,13 @@ fn parse_body(body: &Bytes) -> Result<Map<String, Value>, Refusal> {
 }
 
 /// Adds a contract service with no units yet (units come from adjustments).
-fn add_service(psa: &mut PsaSnapshot, contract: PsaId, service: PsaId, body: &Map<String, Value>) -> PsaId {
+fn add_service(
+    psa: &mut PsaSnapshot,
+    contract: PsaId,
+    service: PsaId,
+    body: &Map<String, Value>,
+    today: NaiveDate,
+) -> PsaId {
     let id = psa.additions.iter().map(|a| a.id).max().unwrap_or(0) + 1;
     let start = seed_start(
         &Addition {
@@ -57,7 +63,7 @@ fn add_service(psa: &mut PsaSnapshot, contract: PsaId, service: PsaId, body: &Ma
             fingerprint: Fingerprint::default(),
         },
         psa.agreements.iter().find(|a| a.id == contract),
-        today(),
+        today,
     );
     let catalog = psa.products.iter().find(|p| p.id == service);
     let price = field(body, "adjustedPrice").or(field(body, "unitPrice")).and_then(Value::as_f64);
@@ -97,7 +103,7 @@ impl Dialect {
         };
         let mut state = self.shared.lock_state();
         let mut book = self.units.lock().unwrap_or_else(|p| p.into_inner());
-        book.sync(&state.psa, today());
+        book.sync(&state.psa, today(&self.shared));
         if !state.psa.agreements.iter().any(|a| a.id == contract) {
             return server_error(format!("Contract {contract} does not exist."));
         }
@@ -111,8 +117,8 @@ impl Dialect {
             if state.psa.additions.iter().any(|a| a.agreement == contract && a.product == service) {
                 return server_error("This service already exists on the contract.");
             }
-            let id = add_service(&mut state.psa, contract, service, &body);
-            book.sync(&state.psa, today());
+            let id = add_service(&mut state.psa, contract, service, &body, today(&self.shared));
+            book.sync(&state.psa, today(&self.shared));
             return axum::Json(json!({ "itemId": id })).into_response();
         }
         let Some(id) = id_field(&body, "id") else {
@@ -155,7 +161,7 @@ impl Dialect {
         let Some(contract) = path_contract.or(id_field(&body, "contractID")) else {
             return server_error("contractID is required.");
         };
-        let Some(date) = date_field(&body, "effectiveDate") else {
+        let Some(date) = date_field(&body, "effectiveDate", &self.shared.calendar()) else {
             return server_error("effectiveDate is required (YYYY-MM-DD).");
         };
         let change = match field(&body, "unitChange") {
@@ -167,7 +173,7 @@ impl Dialect {
         };
         let mut state = self.shared.lock_state();
         let mut book = self.units.lock().unwrap_or_else(|p| p.into_inner());
-        book.sync(&state.psa, today());
+        book.sync(&state.psa, today(&self.shared));
         let Some(window) =
             state.psa.agreements.iter().find(|a| a.id == contract).map(|a| (a.start_date, a.end_date))
         else {
@@ -188,8 +194,8 @@ impl Dialect {
                 if !state.psa.products.iter().any(|p| p.id == service) {
                     return server_error(format!("Service {service} does not exist."));
                 }
-                let id = add_service(&mut state.psa, contract, service, &Map::new());
-                book.sync(&state.psa, today());
+                let id = add_service(&mut state.psa, contract, service, &Map::new(), today(&self.shared));
+                book.sync(&state.psa, today(&self.shared));
                 id
             }
             _ => {
@@ -211,7 +217,7 @@ impl Dialect {
             if let Some(p) = field(&body, "adjustedUnitPrice").and_then(Value::as_f64) {
                 row.unit_price = Some(p);
             }
-            book.write_back(row, today());
+            book.write_back(row, today(&self.shared));
         }
         // Live tenants answer a successful adjustment POST with `{"itemId": null}` (the
         // adjustment is create-only and has no id to read back): a client must not need one.

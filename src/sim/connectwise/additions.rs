@@ -12,10 +12,10 @@ use chrono::{NaiveDate, Utc};
 use serde_json::Value;
 
 use super::conditions::parse_datetime;
-use super::listing::additions_of;
+use super::listing::agreement_exists;
 use super::{SimShared, error, json_response, wire};
 use crate::live::sandbox::next_stamp;
-use crate::model::{Addition, Fingerprint, PsaId, PsaSnapshot};
+use crate::model::{Addition, Calendar, Fingerprint, PsaId, PsaSnapshot};
 
 /// A 400 `InvalidObject` listing the fields that were wrong.
 fn invalid(errors: &[(&str, &str, &str)]) -> Response {
@@ -26,7 +26,7 @@ fn invalid(errors: &[(&str, &str, &str)]) -> Response {
 }
 
 fn find(psa: &PsaSnapshot, agreement: PsaId, id: PsaId) -> Result<usize, Response> {
-    additions_of(psa, agreement)?;
+    agreement_exists(psa, agreement)?;
     psa.additions.iter().position(|a| a.id == id && a.agreement == agreement).ok_or_else(|| {
         error(StatusCode::NOT_FOUND, "NotFound", &format!("Addition recId '{id}' was not found"))
     })
@@ -38,11 +38,17 @@ fn parse_body(body: &Bytes) -> Result<Value, Response> {
     })
 }
 
-fn date_field(value: &Value, field: &'static str) -> Result<Option<NaiveDate>, (&'static str, String)> {
+/// A date-time received, as the tenant's day it falls on (ConnectWise keeps the instant and
+/// shows the tenant its local date).
+fn date_field(
+    value: &Value,
+    field: &'static str,
+    calendar: &Calendar,
+) -> Result<Option<NaiveDate>, (&'static str, String)> {
     match value {
         Value::Null => Ok(None),
         Value::String(s) => parse_datetime(s)
-            .map(|d| Some(d.date_naive()))
+            .map(|d| Some(calendar.day_of(d)))
             .ok_or((field, format!("{field} must be a date-time like 2026-05-01T00:00:00Z"))),
         _ => Err((field, format!("{field} must be a date-time string"))),
     }
@@ -66,9 +72,10 @@ pub(super) async fn create(
         Ok(b) => b,
         Err(r) => return r,
     };
+    let calendar = shared.calendar();
     let mut state = shared.lock_state();
     let psa = &mut state.psa;
-    if let Err(r) = additions_of(psa, agreement) {
+    if let Err(r) = agreement_exists(psa, agreement) {
         return r;
     }
     let product = body.get("product").and_then(|p| p.get("id")).and_then(Value::as_i64);
@@ -99,8 +106,8 @@ pub(super) async fn create(
             number_field(field("quantity"), "quantity")?,
             number_field(field("unitPrice"), "unitPrice")?,
             number_field(field("unitCost"), "unitCost")?,
-            date_field(field("effectiveDate"), "effectiveDate")?,
-            date_field(field("cancelledDate"), "cancelledDate")?,
+            date_field(field("effectiveDate"), "effectiveDate", &calendar)?,
+            date_field(field("cancelledDate"), "cancelledDate", &calendar)?,
         ))
     })();
     let (quantity, unit_price, unit_cost, effective_date, cancelled_date) = match parsed {
@@ -121,12 +128,12 @@ pub(super) async fn create(
         description,
         unit_price,
         unit_cost,
-        effective_date: Some(effective_date.unwrap_or_else(|| Utc::now().date_naive())),
+        effective_date: Some(effective_date.unwrap_or_else(|| calendar.today())),
         cancelled_date,
         adjusted_on: None,
         fingerprint: next_stamp(&Fingerprint::default(), Utc::now()),
     };
-    let served = wire::addition(&addition, psa);
+    let served = wire::addition(&addition, psa, &calendar);
     psa.additions.push(addition);
     json_response(StatusCode::CREATED, served)
 }
@@ -138,7 +145,10 @@ pub(super) async fn get_one(
 ) -> Response {
     let state = shared.lock_state();
     match find(&state.psa, agreement, id) {
-        Ok(i) => json_response(StatusCode::OK, wire::addition(&state.psa.additions[i], &state.psa)),
+        Ok(i) => json_response(
+            StatusCode::OK,
+            wire::addition(&state.psa.additions[i], &state.psa, &shared.calendar()),
+        ),
         Err(r) => r,
     }
 }
@@ -156,6 +166,7 @@ pub(super) async fn patch(
     let Some(ops) = body.as_array() else {
         return error(StatusCode::BAD_REQUEST, "InvalidObject", "PATCH body must be an array of operations");
     };
+    let calendar = shared.calendar();
     let mut state = shared.lock_state();
     let index = match find(&state.psa, agreement, id) {
         Ok(i) => i,
@@ -163,16 +174,16 @@ pub(super) async fn patch(
     };
     let mut row = state.psa.additions[index].clone();
     for op in ops {
-        if let Err((field, message)) = apply_op(&mut row, op) {
+        if let Err((field, message)) = apply_op(&mut row, op, &calendar) {
             return invalid(&[("InvalidField", field, &message)]);
         }
     }
     row.fingerprint = next_stamp(&row.fingerprint, Utc::now());
     state.psa.additions[index] = row;
-    json_response(StatusCode::OK, wire::addition(&state.psa.additions[index], &state.psa))
+    json_response(StatusCode::OK, wire::addition(&state.psa.additions[index], &state.psa, &calendar))
 }
 
-fn apply_op(row: &mut Addition, op: &Value) -> Result<(), (&'static str, String)> {
+fn apply_op(row: &mut Addition, op: &Value, calendar: &Calendar) -> Result<(), (&'static str, String)> {
     let kind = op.get("op").and_then(Value::as_str).unwrap_or("");
     let path = op.get("path").and_then(Value::as_str).unwrap_or("").trim_start_matches('/');
     let value = match kind.to_ascii_lowercase().as_str() {
@@ -184,8 +195,8 @@ fn apply_op(row: &mut Addition, op: &Value) -> Result<(), (&'static str, String)
         "quantity" => row.quantity = number_field(value, "quantity")?.unwrap_or(0.0),
         "unitPrice" => row.unit_price = number_field(value, "unitPrice")?,
         "unitCost" => row.unit_cost = number_field(value, "unitCost")?,
-        "effectiveDate" => row.effective_date = date_field(value, "effectiveDate")?,
-        "cancelledDate" => row.cancelled_date = date_field(value, "cancelledDate")?,
+        "effectiveDate" => row.effective_date = date_field(value, "effectiveDate", calendar)?,
+        "cancelledDate" => row.cancelled_date = date_field(value, "cancelledDate", calendar)?,
         "description" => {
             row.description = match value {
                 Value::Null => None,

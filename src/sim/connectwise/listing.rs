@@ -11,7 +11,7 @@ use axum::response::Response;
 use serde_json::{Value, json};
 
 use super::{SimShared, error, json_response, wire};
-use crate::model::{PsaId, PsaSnapshot};
+use crate::model::{Calendar, PsaId, PsaSnapshot};
 
 /// Largest page ConnectWise serves.
 const MAX_PAGE_SIZE: usize = 1000;
@@ -187,23 +187,28 @@ fn index(shared: &SimShared, state: &crate::sim::StateGuard<'_>) -> Arc<Index> {
     })
 }
 
-fn companies_of(psa: &PsaSnapshot, _: &Index) -> Vec<Value> {
+fn companies_of(psa: &PsaSnapshot, _: &Index, _: &Calendar) -> Vec<Value> {
     psa.companies.iter().map(|c| wire::company(c, !psa.inactive_companies.contains(&c.id))).collect()
 }
 
-fn agreements_of(psa: &PsaSnapshot, index: &Index) -> Vec<Value> {
+fn agreements_of(psa: &PsaSnapshot, index: &Index, calendar: &Calendar) -> Vec<Value> {
     psa.agreements
         .iter()
-        .map(|a| wire::agreement_of(a, index.companies.get(&a.company).map(|&i| &psa.companies[i])))
+        .map(|a| wire::agreement_of(a, index.companies.get(&a.company).map(|&i| &psa.companies[i]), calendar))
         .collect()
 }
 
-fn catalog_of(psa: &PsaSnapshot, _: &Index) -> Vec<Value> {
+fn catalog_of(psa: &PsaSnapshot, _: &Index, _: &Calendar) -> Vec<Value> {
     psa.products.iter().map(wire::catalog_item).collect()
 }
 
 /// One agreement's additions through the index, or a 404 when the agreement does not exist.
-fn indexed_additions(psa: &PsaSnapshot, index: &Index, agreement: PsaId) -> Result<Vec<Value>, Response> {
+fn indexed_additions(
+    psa: &PsaSnapshot,
+    index: &Index,
+    agreement: PsaId,
+    calendar: &Calendar,
+) -> Result<Vec<Value>, Response> {
     let Some(&at) = index.agreements.get(&agreement) else {
         return Err(error(
             StatusCode::NOT_FOUND,
@@ -220,21 +225,17 @@ fn indexed_additions(psa: &PsaSnapshot, index: &Index, agreement: PsaId) -> Resu
         .iter()
         .map(|&i| {
             let a = &psa.additions[i];
-            wire::addition_of(a, index.products.get(&a.product).map(|&p| &psa.products[p]), status)
+            wire::addition_of(a, index.products.get(&a.product).map(|&p| &psa.products[p]), status, calendar)
         })
         .collect())
 }
 
-/// The additions of one agreement, or a 404 when the agreement does not exist.
-pub(super) fn additions_of(psa: &PsaSnapshot, agreement: PsaId) -> Result<Vec<Value>, Response> {
-    if !psa.agreements.iter().any(|a| a.id == agreement) {
-        return Err(error(
-            StatusCode::NOT_FOUND,
-            "NotFound",
-            &format!("Agreement recId '{agreement}' was not found"),
-        ));
+/// A 404 when the agreement does not exist.
+pub(super) fn agreement_exists(psa: &PsaSnapshot, agreement: PsaId) -> Result<(), Response> {
+    if psa.agreements.iter().any(|a| a.id == agreement) {
+        return Ok(());
     }
-    Ok(psa.additions.iter().filter(|a| a.agreement == agreement).map(|a| wire::addition(a, psa)).collect())
+    Err(error(StatusCode::NOT_FOUND, "NotFound", &format!("Agreement recId '{agreement}' was not found")))
 }
 
 macro_rules! collection {
@@ -246,9 +247,10 @@ macro_rules! collection {
             RawQuery(query): RawQuery,
             headers: HeaderMap,
         ) -> Response {
+            let calendar = shared.calendar();
             let rows = {
                 let state = shared.lock_state();
-                $rows(&state.psa, &index(&shared, &state))
+                $rows(&state.psa, &index(&shared, &state), &calendar)
             };
             ListRequest::new(&shared, &uri, query, &headers).page(rows)
         }
@@ -260,17 +262,19 @@ macro_rules! collection {
             RawQuery(query): RawQuery,
             headers: HeaderMap,
         ) -> Response {
+            let calendar = shared.calendar();
             let rows = {
                 let state = shared.lock_state();
-                $rows(&state.psa, &index(&shared, &state))
+                $rows(&state.psa, &index(&shared, &state), &calendar)
             };
             ListRequest::new(&shared, &uri, query, &headers).count(rows)
         }
 
         /// One record by id.
         pub(super) async fn $item(State(shared): State<Arc<SimShared>>, Path(id): Path<PsaId>) -> Response {
+            let calendar = shared.calendar();
             let state = shared.lock_state();
-            one($rows(&state.psa, &index(&shared, &state)), id, $what)
+            one($rows(&state.psa, &index(&shared, &state), &calendar), id, $what)
         }
     };
 }
@@ -288,9 +292,10 @@ pub(super) async fn additions(
     headers: HeaderMap,
 ) -> Response {
     let request = ListRequest::new(&shared, &uri, query, &headers);
+    let calendar = shared.calendar();
     let rows = {
         let state = shared.lock_state();
-        indexed_additions(&state.psa, &index(&shared, &state), id)
+        indexed_additions(&state.psa, &index(&shared, &state), id, &calendar)
     };
     rows.map_or_else(|missing| missing, |rows| request.page(rows))
 }
@@ -304,9 +309,10 @@ pub(super) async fn additions_count(
     headers: HeaderMap,
 ) -> Response {
     let request = ListRequest::new(&shared, &uri, query, &headers);
+    let calendar = shared.calendar();
     let rows = {
         let state = shared.lock_state();
-        indexed_additions(&state.psa, &index(&shared, &state), id)
+        indexed_additions(&state.psa, &index(&shared, &state), id, &calendar)
     };
     rows.map_or_else(|missing| missing, |rows| request.count(rows))
 }

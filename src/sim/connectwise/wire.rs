@@ -2,21 +2,17 @@
 //! the 2026.4 schemas (`Company`, `Agreement`, `CatalogItem`, `Addition`). Null fields are left
 //! out, as ConnectWise does.
 
-use chrono::NaiveDate;
 use serde_json::{Map, Value, json};
 
-use crate::model::{Addition, Agreement, AgreementStatus, Company, Fingerprint, Product, PsaSnapshot};
+use crate::model::{
+    Addition, Agreement, AgreementStatus, Calendar, Company, Fingerprint, Product, PsaSnapshot,
+};
 
 /// `_info.lastUpdated` served for records whose sandbox fingerprint is empty.
 pub const INITIAL_STAMP: &str = "2026-01-01T00:00:00Z";
 
 /// Who the simulator says made the last change.
 const UPDATED_BY: &str = "sandbox";
-
-/// A date as ConnectWise writes datetimes: midnight UTC.
-pub fn datetime(date: NaiveDate) -> String {
-    format!("{}T00:00:00Z", date.format("%Y-%m-%d"))
-}
 
 fn info(fingerprint: &Fingerprint) -> Value {
     let stamp = if fingerprint.is_empty() { INITIAL_STAMP } else { fingerprint.0.as_str() };
@@ -52,9 +48,10 @@ pub fn company(c: &Company, active: bool) -> Value {
     })
 }
 
-/// An `Agreement`, with its company reference filled from the snapshot.
-/// The company is looked up by the caller (an index), so listing agreements is not quadratic.
-pub fn agreement_of(a: &Agreement, company: Option<&Company>) -> Value {
+/// An `Agreement`, with its company reference filled from the snapshot; dates as the
+/// tenant's midnights in UTC. The company is looked up by the caller (an index), so listing
+/// agreements is not quadratic.
+pub fn agreement_of(a: &Agreement, company: Option<&Company>, calendar: &Calendar) -> Value {
     let mut company_ref = Map::new();
     company_ref.insert("id".into(), json!(a.company));
     if let Some(c) = company {
@@ -67,8 +64,8 @@ pub fn agreement_of(a: &Agreement, company: Option<&Company>) -> Value {
     map.insert("type".into(), json!({ "id": 1, "name": "Managed Services" }));
     map.insert("company".into(), Value::Object(company_ref));
     map.insert("contact".into(), json!({ "id": 1, "name": "Billing Contact" }));
-    put(&mut map, "startDate", a.start_date.map(|d| json!(datetime(d))));
-    put(&mut map, "endDate", a.end_date.map(|d| json!(datetime(d))));
+    put(&mut map, "startDate", a.start_date.map(|d| json!(calendar.wire(d))));
+    put(&mut map, "endDate", a.end_date.map(|d| json!(calendar.wire(d))));
     map.insert("noEndingDateFlag".into(), json!(a.end_date.is_none()));
     map.insert("cancelledFlag".into(), json!(a.status == AgreementStatus::Cancelled));
     map.insert("agreementStatus".into(), json!(status_name(a.status)));
@@ -99,14 +96,19 @@ pub fn catalog_item(p: &Product) -> Value {
 
 /// An `Addition`, with ConnectWise's computed fields (`extPrice = quantity × unitPrice`,
 /// `extCost = quantity × unitCost`, `margin = extPrice − extCost`).
-pub fn addition(a: &Addition, psa: &PsaSnapshot) -> Value {
+pub fn addition(a: &Addition, psa: &PsaSnapshot, calendar: &Calendar) -> Value {
     let product = psa.products.iter().find(|p| p.id == a.product);
     let status = psa.agreements.iter().find(|g| g.id == a.agreement).map(|g| g.status);
-    addition_of(a, product, status)
+    addition_of(a, product, status, calendar)
 }
 
 /// An `Addition` whose product and agreement status were already looked up.
-pub fn addition_of(a: &Addition, product: Option<&Product>, status: Option<AgreementStatus>) -> Value {
+pub fn addition_of(
+    a: &Addition,
+    product: Option<&Product>,
+    status: Option<AgreementStatus>,
+    calendar: &Calendar,
+) -> Value {
     let mut product_ref = Map::new();
     product_ref.insert("id".into(), json!(a.product));
     if let Some(p) = product {
@@ -122,8 +124,8 @@ pub fn addition_of(a: &Addition, product: Option<&Product>, status: Option<Agree
     put(&mut map, "unitPrice", a.unit_price.map(|v| json!(v)));
     put(&mut map, "unitCost", a.unit_cost.map(|v| json!(v)));
     map.insert("billCustomer".into(), json!("Billable"));
-    put(&mut map, "effectiveDate", a.effective_date.map(|d| json!(datetime(d))));
-    put(&mut map, "cancelledDate", a.cancelled_date.map(|d| json!(datetime(d))));
+    put(&mut map, "effectiveDate", a.effective_date.map(|d| json!(calendar.wire(d))));
+    put(&mut map, "cancelledDate", a.cancelled_date.map(|d| json!(calendar.wire(d))));
     map.insert("taxableFlag".into(), json!(false));
     map.insert("agreementId".into(), json!(a.agreement));
     put(&mut map, "description", a.description.as_ref().map(|d| json!(d)));
