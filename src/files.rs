@@ -23,6 +23,9 @@ pub enum FileError {
     /// Opening or reading failed (missing, permission denied, ...).
     #[error("cannot read: {0}")]
     Io(String),
+    /// Opening for writing failed (permission denied, missing directory, ...).
+    #[error("cannot open for writing: {0}")]
+    Write(String),
     /// Not a regular file once links are followed.
     #[error("not a regular file (it is {0}); cspctl reads only regular files")]
     NotRegular(&'static str),
@@ -66,6 +69,35 @@ pub fn open(path: &Path, limit: u64) -> Result<File, FileError> {
     }
     if meta.len() > limit {
         return Err(FileError::TooLarge { size: meta.len(), limit });
+    }
+    Ok(file)
+}
+
+/// Opens `path` for appending, creating it, as the audit log is: a regular file only once
+/// links are followed, and the open never blocks. A FIFO there would otherwise hang `apply`
+/// before its first write (or, with a reader, send the trail where nobody keeps it).
+pub fn open_append(path: &Path) -> Result<File, FileError> {
+    let mut options = OpenOptions::new();
+    options.create(true).append(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt as _;
+        options.custom_flags(libc::O_NONBLOCK);
+    }
+    let file = options.open(path).map_err(|e| {
+        // A FIFO nobody reads refuses a non-blocking open for writing with ENXIO.
+        #[cfg(unix)]
+        if e.raw_os_error() == Some(libc::ENXIO) {
+            return FileError::NotRegular("a FIFO (named pipe)");
+        }
+        if e.kind() == std::io::ErrorKind::IsADirectory {
+            return FileError::NotRegular("a directory");
+        }
+        FileError::Write(e.to_string())
+    })?;
+    let kind = file.metadata().map_err(|e| FileError::Write(e.to_string()))?.file_type();
+    if !kind.is_file() {
+        return Err(FileError::NotRegular(kind_name(&kind)));
     }
     Ok(file)
 }
@@ -115,5 +147,32 @@ mod tests {
         let c = std::ffi::CString::new(path.to_str().unwrap()).unwrap();
         assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
         assert_eq!(read(&path, 10), Err(FileError::NotRegular("a FIFO (named pipe)")));
+        assert_eq!(open_append(&path).err(), Some(FileError::NotRegular("a FIFO (named pipe)")));
+        // With a reader at the other end the open succeeds; the handle's kind still refuses it.
+        let reader = open_fifo_reader(&path);
+        assert_eq!(open_append(&path).err(), Some(FileError::NotRegular("a FIFO (named pipe)")));
+        drop(reader);
+    }
+
+    #[cfg(unix)]
+    fn open_fifo_reader(path: &Path) -> File {
+        use std::os::unix::fs::OpenOptionsExt as _;
+        OpenOptions::new().read(true).custom_flags(libc::O_NONBLOCK).open(path).unwrap()
+    }
+
+    #[test]
+    fn appends_to_regular_files_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("audit.jsonl");
+        std::fs::write(&path, "one\n").unwrap();
+        use std::io::Write as _;
+        writeln!(open_append(&path).unwrap(), "two").unwrap();
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "one\ntwo\n");
+        assert_eq!(
+            open_append(Path::new("/dev/null")).err(),
+            Some(FileError::NotRegular("a character device"))
+        );
+        assert_eq!(open_append(dir.path()).err(), Some(FileError::NotRegular("a directory")));
+        assert!(matches!(open_append(&dir.path().join("missing/audit.jsonl")), Err(FileError::Write(_))));
     }
 }

@@ -49,7 +49,18 @@ impl Checkout {
         let files = crate::config::workspace_files(dir);
         let mut status = vec!["status", "--porcelain", "--untracked-files=normal", "--"];
         status.extend(files.iter().filter_map(|f| f.to_str()));
-        let dirty = git(dir, &status).is_some_and(|s| !s.is_empty());
+        // A workspace file deleted since the commit is on no list: ask git for deletions.
+        let deleted = || {
+            git(dir, &["diff", "--name-only", "--relative", "--diff-filter=D", "HEAD", "--", "."])
+                .is_some_and(|names| {
+                    names.lines().any(|n| {
+                        Path::new(n)
+                            .extension()
+                            .is_some_and(|e| e.eq_ignore_ascii_case("yaml") || e.eq_ignore_ascii_case("yml"))
+                    })
+                })
+        };
+        let dirty = git(dir, &status).is_some_and(|s| !s.is_empty()) || (commit.is_some() && deleted());
         let author = commit.as_ref().and_then(|_| git(dir, &["log", "-1", "--format=%an <%ae>"]));
         Some(Checkout { root, commit, dirty, author })
     }
@@ -127,6 +138,23 @@ mod tests {
         assert_eq!(checkout.relative(&ws).as_deref(), Some("billing/tenant a"));
         std::fs::write(ws.join("cspctl.yaml"), "version: 2\n").expect("write");
         assert!(Checkout::of(&ws).expect("a checkout").dirty);
+        std::fs::write(ws.join("cspctl.yaml"), "version: 1\nsandbox: { state: state.yaml }\n")
+            .expect("write");
+        std::fs::write(ws.join("state.yaml"), "psa: {}\n").expect("write");
+        std::fs::write(ws.join("more.yaml"), "clients: []\n").expect("write");
+        run(repo.path(), &["add", "."]);
+        run(repo.path(), &["commit", "-q", "-m", "second"]);
+        std::fs::write(ws.join("state.yaml"), "psa: { changed: true }\n").expect("write");
+        std::fs::write(ws.join(".cspctl-apply.lock"), "pid").expect("write");
+        assert!(
+            !Checkout::of(&ws).expect("a checkout").dirty,
+            "live state and the lock are not desired state"
+        );
+        std::fs::write(ws.join("clients.yaml"), "clients: []\n").expect("write");
+        assert!(Checkout::of(&ws).expect("a checkout").dirty, "a new workspace file");
+        std::fs::remove_file(ws.join("clients.yaml")).expect("rm");
+        std::fs::remove_file(ws.join("more.yaml")).expect("rm");
+        assert!(Checkout::of(&ws).expect("a checkout").dirty, "a workspace file deleted");
         let outside = tempfile::tempdir().expect("temp dir");
         assert_eq!(Checkout::of(outside.path()), None);
     }

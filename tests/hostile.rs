@@ -566,3 +566,21 @@ fn a_100_mb_file_is_refused_without_reading_it() {
     assert!(output.contains("too large") && output.contains("clients/big.yaml"), "{output}");
     assert!(started.elapsed() < Duration::from_secs(5), "took {:?}", started.elapsed());
 }
+
+/// `--audit-log` naming a FIFO (with or without a reader) or a directory is refused before
+/// any write, naming the file, instead of blocking apply at the open.
+#[test]
+fn an_audit_log_that_is_not_a_regular_file_is_refused_before_any_write() {
+    for (name, content) in [("audit.jsonl", Content::Fifo), ("audit-dir", Content::Dir)] {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        copy_dir(&quickstart(), root);
+        place(root, name, &content);
+        let before = state_bytes(root);
+        let log = format!("--audit-log={name}");
+        let (code, output) = run(&["apply", ".", "--auto-approve", "--date=2026-11-28", &log], root).unwrap();
+        assert_eq!(code, 1, "{output}");
+        assert!(output.contains(name) && output.contains("not a regular file"), "{output}");
+        assert_eq!(state_bytes(root), before, "the sandbox state changed");
+    }
+}

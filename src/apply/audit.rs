@@ -1,4 +1,4 @@
-use std::fs::{File, OpenOptions};
+use std::fs::File;
 use std::io::Write as _;
 use std::path::Path;
 
@@ -27,9 +27,10 @@ pub struct AuditContext {
 }
 
 impl AuditLog {
-    /// Opens (or creates) `path` for appending; every line will carry `context`.
-    pub fn open(path: &Path, context: AuditContext) -> std::io::Result<Self> {
-        Ok(AuditLog { file: OpenOptions::new().create(true).append(true).open(path)?, context })
+    /// Opens (or creates) `path` for appending; every line will carry `context`. A regular
+    /// file only, opened without blocking (see [`crate::files::open_append`]).
+    pub fn open(path: &Path, context: AuditContext) -> Result<Self, crate::files::FileError> {
+        Ok(AuditLog { file: crate::files::open_append(path)?, context })
     }
 
     /// Adds the plan hash, commit and author, then writes the line.

@@ -336,3 +336,77 @@ async fn the_export_is_a_distributor_and_its_errors_name_the_cell() {
     let missing = DickerDataExport::open(&dir.path().join("nope.xlsx")).err().unwrap();
     assert!(missing.to_string().contains("does not exist"), "{missing}");
 }
+
+/// Cells at A1 and XFD1048576 span 17 billion cells: calamine's dense range would ask for
+/// all of them (an allocation failure, the process aborted). The reader streams rows instead
+/// and reads the lines in a 10 kB file at once.
+#[test]
+fn cells_at_the_far_corners_of_the_sheet_are_read_without_a_dense_range() {
+    use rust_xlsxwriter::{Format, Workbook};
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("corners.xlsx");
+    let mut workbook = Workbook::new();
+    let sheet = workbook.add_worksheet();
+    sheet.set_name("DETAILS").unwrap();
+    let file = ExportFile::portal(small_lines());
+    for (r, row) in std::iter::once(HEADER.iter().map(|h| h.to_string()).collect::<Vec<_>>())
+        .chain(file.rows.iter().cloned())
+        .enumerate()
+    {
+        for (c, v) in row.iter().enumerate().filter(|(_, v)| !v.is_empty()) {
+            sheet.write_string(r as u32, c as u16, v).unwrap();
+        }
+    }
+    sheet.write_number(0, 16_383, 1.0).unwrap(); // XFD1: a note beside the header
+    sheet.write_blank(1_048_575, 16_383, &Format::new().set_bold()).unwrap(); // XFD1048576: formatted, empty
+    workbook.save(&path).unwrap();
+    assert!(std::fs::metadata(&path).unwrap().len() < 20_000);
+    let started = std::time::Instant::now();
+    let export = read_export(&path).unwrap();
+    assert!(started.elapsed() < std::time::Duration::from_secs(5), "{:?}", started.elapsed());
+    assert_eq!(export.snapshot, read_export(&write(dir.path(), "same.xlsx", &file)).unwrap().snapshot);
+
+    // Text far to the right of a line still makes the row a line (its cells are then checked).
+    sheet_with_text_past_the_header(&path);
+    let e = read_export(&path).unwrap_err();
+    assert_eq!(cell_error(e).0, 1_048_576);
+}
+
+fn sheet_with_text_past_the_header(path: &Path) {
+    let mut workbook = rust_xlsxwriter::Workbook::new();
+    let sheet = workbook.add_worksheet();
+    sheet.set_name("DETAILS").unwrap();
+    for (c, h) in HEADER.iter().enumerate() {
+        sheet.write_string(0, c as u16, *h).unwrap();
+    }
+    sheet.write_string(1_048_575, 16_383, "stray").unwrap();
+    workbook.save(path).unwrap();
+}
+
+/// A zip bomb: a valid export plus one entry of 300 MB of zeros, 300 kB on disk. It is
+/// refused by its inflated size (README "File limits") fast, before calamine inflates it.
+#[test]
+fn a_workbook_that_inflates_past_the_limit_is_refused_fast() {
+    use std::io::Write as _;
+    let dir = tempfile::tempdir().unwrap();
+    let export = write(dir.path(), "export.xlsx", &ExportFile::portal(small_lines()));
+    let mut original = zip::ZipArchive::new(std::fs::File::open(&export).unwrap()).unwrap();
+    let path = dir.path().join("bomb.xlsx");
+    let mut bomb = zip::ZipWriter::new(std::fs::File::create(&path).unwrap());
+    for i in 0..original.len() {
+        bomb.raw_copy_file(original.by_index(i).unwrap()).unwrap();
+    }
+    let options =
+        zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+    bomb.start_file("xl/media/image1.bin", options).unwrap();
+    let zeros = vec![0u8; 1 << 20];
+    for _ in 0..300 {
+        bomb.write_all(&zeros).unwrap();
+    }
+    bomb.finish().unwrap();
+    assert!(std::fs::metadata(&path).unwrap().len() < 1_000_000);
+    let started = std::time::Instant::now();
+    let e = read_export(&path).unwrap_err();
+    assert!(started.elapsed() < std::time::Duration::from_secs(2), "{:?}", started.elapsed());
+    assert!(matches!(e, ExportError::Open { .. }) && e.to_string().contains("inflates to more than"), "{e}");
+}

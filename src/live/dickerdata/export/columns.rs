@@ -108,6 +108,11 @@ impl Columns {
         if missing.is_empty() { Ok(Columns { at }) } else { Err(missing) }
     }
 
+    /// How many leading cells of a row hold every column read: cells past it are ignored.
+    pub(super) fn width(&self) -> usize {
+        self.at.values().max().map_or(0, |i| i + 1)
+    }
+
     /// The index of a column in each row, when the file has it.
     pub(super) fn index(&self, column: Column) -> Option<usize> {
         self.at.get(&column).copied()

@@ -100,6 +100,12 @@ impl Lines {
         Ok(())
     }
 
+    /// Once the header is found: how many leading cells of a row are read (the rest only
+    /// count for whether the row is blank).
+    pub(super) fn width(&self) -> Option<usize> {
+        self.columns.as_ref().map(Columns::width)
+    }
+
     /// Ends the file; fails when no header was found.
     pub(super) fn finish(self) -> Result<Export, ExportError> {
         if self.columns.is_none() {
