@@ -1,6 +1,7 @@
 //! Exit codes are a contract CI builds on: 0 success / no changes, 1 any error (usage errors
-//! included), 2 changes present and only with `--detailed-exitcode`. One snapshot per
-//! subcommand holds every code it can return.
+//! included), 2 changes present and only with `--detailed-exitcode`; 3 to 7 when `apply`
+//! refuses a saved plan (each proved in tests/cli/saved.rs). One snapshot per subcommand holds
+//! every code it can return.
 
 use std::fmt::Write as _;
 use std::path::Path;
