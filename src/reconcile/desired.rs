@@ -159,7 +159,7 @@ fn mapped_products<'a>(
     let mut mapped: BTreeMap<PsaId, BTreeSet<&str>> = BTreeMap::new();
     let mut unknown: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
     let mut ambiguous: BTreeMap<&str, (Vec<&Product>, Vec<&str>)> = BTreeMap::new();
-    for m in &ws.products {
+    for m in ws.products.iter().filter(|m| !m.is_incomplete()) {
         match psa.products.find(&NameKey::new(&m.psa.product)) {
             Found::One(p) => {
                 mapped.entry(p.id).or_default().insert(m.key.as_str());
@@ -342,9 +342,13 @@ impl<'a> Walk<'a, '_> {
                 }
                 Err(why) => {
                     let note = match why {
-                        Unmapped::Missing => String::new(),
-                        Unmapped::Ambiguous(keys) => {
-                            format!(" (matches {}: map the exact code)", keys.join(", "))
+                        Unmapped::Missing => "no product mapping has this stock code".to_string(),
+                        Unmapped::Ambiguous(keys) => format!(
+                            "no product mapping has this stock code (matches {}: map the exact code)",
+                            keys.join(", ")
+                        ),
+                        Unmapped::Incomplete(key) => {
+                            format!("mapping `{key}` is incomplete: it names no PSA product yet")
                         }
                     };
                     let entry =
@@ -359,7 +363,7 @@ impl<'a> Walk<'a, '_> {
                 "not_mapped",
                 Some(id),
                 format!(
-                    "client {id}: licence {code} × {} is Not Mapped: no product mapping has this stock code{note}{}",
+                    "client {id}: licence {code} × {} is Not Mapped: {note}{}",
                     holding.seats,
                     at_cost(&Unbilled::of(&holding))
                 ),
