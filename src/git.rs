@@ -41,8 +41,7 @@ pub struct Checkout {
 impl Checkout {
     /// The checkout holding `dir`, or `None` without git or outside a repository.
     pub fn of(dir: &Path) -> Option<Checkout> {
-        let root = PathBuf::from(git(dir, &["rev-parse", "--show-toplevel"])?);
-        let root = root.canonicalize().unwrap_or(root);
+        let root = Self::root_of(dir)?;
         let commit = git(dir, &["rev-parse", "--verify", "--quiet", "HEAD"]);
         // Dirty means the desired state differs from the commit: only the files the loader reads
         // count (the sandbox state and apply's lock file are not desired state).
@@ -63,6 +62,13 @@ impl Checkout {
         let dirty = git(dir, &status).is_some_and(|s| !s.is_empty()) || (commit.is_some() && deleted());
         let author = commit.as_ref().and_then(|_| git(dir, &["log", "-1", "--format=%an <%ae>"]));
         Some(Checkout { root, commit, dirty, author })
+    }
+
+    /// The top-level directory (canonical) of the checkout holding `dir`, without reading its
+    /// status: finding where a saved plan's workspace is needs no more.
+    pub fn root_of(dir: &Path) -> Option<PathBuf> {
+        let root = PathBuf::from(git(dir, &["rev-parse", "--show-toplevel"])?);
+        Some(root.canonicalize().unwrap_or(root))
     }
 
     /// `dir` relative to the repository root (`.` for the root itself), with `/` separators so
@@ -92,6 +98,8 @@ fn git(dir: &Path, args: &[&str]) -> Option<String> {
         .args(args)
         .current_dir(dir)
         .env("GIT_OPTIONAL_LOCKS", "0")
+        // File names are paths, not patterns (`a*.yaml` is one file, not every `a…` one).
+        .env("GIT_LITERAL_PATHSPECS", "1")
         .stdin(Stdio::null())
         .stderr(Stdio::null())
         .output()

@@ -211,13 +211,13 @@ impl SavedPlan {
         let plan_dir = absolute_parent(plan_file).map_err(|e| other(e.to_string()))?;
         let (base, stop) = match self.relative_to {
             Base::GitRoot => {
-                let checkout = Checkout::of(&cwd).or_else(|| Checkout::of(&plan_dir)).ok_or_else(|| {
+                let root = Checkout::root_of(&cwd).or_else(|| Checkout::root_of(&plan_dir)).ok_or_else(|| {
                     other(format!(
                         "it names workspace `{}` in a git checkout, and neither the current directory nor the plan file is in one",
                         self.workspace
                     ))
                 })?;
-                (checkout.root.clone(), Some(checkout.root))
+                (root.clone(), Some(root))
             }
             Base::PlanFile => (plan_dir, None),
         };

@@ -10,7 +10,7 @@ use super::score::{NameIndex, SAME, WordCache};
 use super::{AgreementProposal, CANDIDATES, Candidate, ClientProposal, Known, Options, shown};
 use crate::model::{Company, DistributorSnapshot, PsaId, PsaSnapshot, StockCode};
 
-/// Score factor of an inactive company.
+/// Score factor of an inactive company (its index weight).
 const INACTIVE: f64 = 0.85;
 
 /// The companies a client may be linked to, indexed by name.
@@ -27,8 +27,13 @@ impl<'a> Book<'a> {
         let mut companies: Vec<&Company> =
             psa.companies.iter().filter(|c| !options.own_companies.contains(&c.id)).collect();
         companies.sort_by_key(|c| c.id);
-        let inactive = companies.iter().map(|c| psa.inactive_companies.contains(&c.id)).collect();
-        let index = NameIndex::new(companies.iter().map(|c| c.name.as_str()));
+        let inactive: Vec<bool> = companies.iter().map(|c| psa.inactive_companies.contains(&c.id)).collect();
+        let index = NameIndex::new(
+            companies
+                .iter()
+                .zip(&inactive)
+                .map(|(c, &off)| (c.name.as_str(), if off { INACTIVE } else { 1.0 })),
+        );
         let by_identifier = companies.iter().map(|c| (c.identifier.to_lowercase(), c.id)).collect();
         Book { companies, inactive, index, by_identifier }
     }
@@ -46,7 +51,7 @@ impl<'a> Book<'a> {
         customers
             .into_iter()
             .map(|customer| {
-                let ranked = self.index.rank(&customer.name, &mut words);
+                let ranked = self.index.rank(&customer.name, &mut words, CANDIDATES);
                 let exact: Vec<usize> = ranked.iter().filter(|s| s.exact).map(|s| s.entry).collect();
                 let link = match exact.as_slice() {
                     [only] if !self.inactive[*only] => Some(self.companies[*only].identifier.clone()),
@@ -58,15 +63,18 @@ impl<'a> Book<'a> {
                     .map(|s| {
                         let c = self.companies[s.entry];
                         let mut reason = s.reason.clone();
-                        let mut score = s.score;
                         if ambiguous && s.exact {
                             reason.push_str(&format!("; {} companies read the same: ambiguous", exact.len()));
                         }
                         if self.inactive[s.entry] {
-                            score *= INACTIVE;
                             reason.push_str("; inactive company");
                         }
-                        Candidate { identifier: c.identifier.clone(), name: c.name.clone(), score, reason }
+                        Candidate {
+                            identifier: c.identifier.clone(),
+                            name: c.name.clone(),
+                            score: s.score,
+                            reason,
+                        }
                     })
                     .collect();
                 sort(&mut candidates);

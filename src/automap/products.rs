@@ -97,7 +97,7 @@ pub fn propose(
     let mut products: Vec<&Product> = psa.products.iter().filter(|p| p.active).collect();
     products.sort_by_key(|p| p.id);
     let texts: Vec<String> = products.iter().map(|p| format!("{} {}", p.description, p.identifier)).collect();
-    let index = NameIndex::new(texts.iter().map(String::as_str));
+    let index = NameIndex::new(texts.iter().map(|t| (t.as_str(), 1.0)));
     let named: Vec<BTreeSet<Period>> = texts.iter().map(|t| periods(t)).collect();
     let mut words = WordCache::default();
     codes
@@ -119,7 +119,8 @@ pub fn propose(
                 })
                 .count();
             let mut scored: BTreeMap<usize, (f64, String)> = BTreeMap::new();
-            for s in index.rank(&description, &mut words) {
+            // Every similar item: term and billing filter them after ranking.
+            for s in index.rank(&description, &mut words, usize::MAX) {
                 if !fits(&code, &named[s.entry]) {
                     continue;
                 }

@@ -19,6 +19,10 @@ const SAME_WORDS: f64 = 0.92;
 const FUZZY_CAP: f64 = 0.89;
 /// Lowest word similarity that counts as the same word with a typo.
 const WORD_BAR: f64 = 0.7;
+/// Word overlap from which two readings are the same words.
+const SAME_WORDS_BAR: f64 = 0.999;
+/// Rounding room when comparing a bound with a score summed in another order.
+const BOUND_SLACK: f64 = 1e-9;
 
 /// One scored name of the index.
 #[derive(Debug, Clone, PartialEq)]
@@ -38,6 +42,8 @@ struct Entry {
     /// Token ids of each form.
     ids: Vec<Vec<u32>>,
     raw: String,
+    /// Factor on every score of this name (below 1 for a name that should rank lower).
+    weight: f64,
 }
 
 /// PSA names ready to rank against: normalised readings, the vocabulary of their words with
@@ -57,8 +63,9 @@ pub struct NameIndex {
 }
 
 impl NameIndex {
-    /// Indexes `names` (their positions are the [`Scored::entry`] values).
-    pub fn new<'a>(names: impl IntoIterator<Item = &'a str>) -> Self {
+    /// Indexes `names` with their weights (a factor of at most 1 on every score, so an
+    /// inactive company ranks lower); positions are the [`Scored::entry`] values.
+    pub fn new<'a>(names: impl IntoIterator<Item = (&'a str, f64)>) -> Self {
         let mut index = NameIndex {
             entries: Vec::new(),
             by_key: HashMap::new(),
@@ -70,7 +77,7 @@ impl NameIndex {
             by_last: HashMap::new(),
             unseen_idf: 0.0,
         };
-        for (i, name) in names.into_iter().enumerate() {
+        for (i, (name, weight)) in names.into_iter().enumerate() {
             let forms = normalise::forms(name);
             let mut ids = Vec::with_capacity(forms.len());
             let mut seen = BTreeSet::new();
@@ -85,7 +92,7 @@ impl NameIndex {
             if let Some(main) = forms.first() {
                 index.by_key.entry(main.key.clone()).or_default().push(i);
             }
-            index.entries.push(Entry { forms, ids, raw: plain(name) });
+            index.entries.push(Entry { forms, ids, raw: plain(name), weight: weight.clamp(0.0, 1.0) });
         }
         let n = index.entries.len().max(1) as f64;
         index.idf = index.postings.iter().map(|p| (1.0 + n / p.len().max(1) as f64).ln()).collect();
@@ -119,82 +126,105 @@ impl NameIndex {
         self.entries.is_empty()
     }
 
-    /// Every indexed name that shares a similar word with `name` (or equals it after
-    /// normalising), best first; ties keep index order.
-    pub fn rank(&self, name: &str, words: &mut WordCache) -> Vec<Scored> {
+    /// The indexed names that share a similar word with `name` (or equal it after
+    /// normalising), best first; ties keep index order. Every exact match is there, and every
+    /// name that could be among the best `top` (or among the exact matches, when there are
+    /// more); names that cannot are never scored. Scores are scaled by each name's weight.
+    ///
+    /// Words are visited rarest first; before each word's names are scored, a bound on what
+    /// any name reached only through it and the commoner words could score is checked
+    /// against the best `top` so far, so "services", "group" or "and" make a name a
+    /// candidate only when nothing better is found.
+    pub fn rank(&self, name: &str, words: &mut WordCache, top: usize) -> Vec<Scored> {
         let forms = normalise::forms(name);
         let branch = normalise::without_branch(name);
         let mut best: HashMap<usize, Scored> = HashMap::new();
-        let mut offer = |s: Scored| {
-            let e = best.entry(s.entry).or_insert_with(|| s.clone());
-            if (s.score, s.exact) > (e.score, e.exact) {
-                *e = s;
-            }
-        };
         let raw = plain(name);
         // Exact readings first: the whole name, then its other part and branch-free readings.
+        let mut exact_matches = 0;
         for (k, f) in forms.iter().enumerate() {
             for (j, entry) in self.exact(&f.key) {
                 let whole = k == 0;
                 let (score, reason) = if whole {
+                    exact_matches += 1;
                     (SAME, same_reason(&raw, &entry.raw, f, &entry.forms[0]))
                 } else {
                     (SAME_PART, format!("same {}", Change::OtherPart.words()))
                 };
-                offer(Scored { entry: j, score, reason, exact: whole });
+                self.offer(&mut best, Scored { entry: j, score, reason, exact: whole });
             }
             // The other part of an indexed "A T/A B" name.
             if k == 0 {
                 for j in self.entries_with_part(&f.key) {
-                    offer(Scored {
-                        entry: j,
-                        score: SAME_PART,
-                        reason: "same as its other name".into(),
-                        exact: false,
-                    });
+                    self.offer(
+                        &mut best,
+                        Scored {
+                            entry: j,
+                            score: SAME_PART,
+                            reason: "same as its other name".into(),
+                            exact: false,
+                        },
+                    );
                 }
             }
         }
         for f in &branch {
             for (j, _) in self.exact(&f.key) {
-                offer(Scored {
-                    entry: j,
-                    score: SAME_PART,
-                    reason: "same without branch suffix".into(),
-                    exact: false,
-                });
+                self.offer(
+                    &mut best,
+                    Scored {
+                        entry: j,
+                        score: SAME_PART,
+                        reason: "same without branch suffix".into(),
+                        exact: false,
+                    },
+                );
             }
         }
-        // Fuzzy: every name sharing a similar word.
+        // Fuzzy: names sharing a similar word, through the rarest words first.
         // Readings: the name's own (which may be the same words reordered), then branch-free.
         let query: Vec<Reading> = forms.iter().chain(&branch).map(|f| self.lookup(f, words)).collect();
         let own = forms.len();
-        let mut touched: BTreeSet<u32> = BTreeSet::new();
-        for (matches, _) in &query {
-            for m in matches.iter().flatten() {
-                touched.extend(self.postings[m.0 as usize].iter().copied());
-            }
-        }
-        for j in touched {
-            let entry = &self.entries[j as usize];
-            let mut top = 0.0f64;
-            let mut same_words = false;
-            for (k, (matches, weights)) in query.iter().enumerate() {
-                for ids in &entry.ids {
-                    let s = self.similarity(matches, weights, ids);
-                    top = top.max(s);
-                    if s >= 0.999 && k < own {
-                        same_words = true;
-                    }
+        let mut reached: Vec<u32> =
+            query.iter().flat_map(|(matches, _)| matches.iter().flatten().map(|m| m.0)).collect();
+        reached.sort_by_key(|&w| (self.postings[w as usize].len(), w));
+        reached.dedup();
+        let wanted = top.max(exact_matches);
+        let mut scored = vec![false; self.entries.len()];
+        for (i, &word) in reached.iter().enumerate() {
+            if best.len() >= wanted {
+                let floor = kth_best(best.values().map(|s| s.score), wanted);
+                if self.bound(&query, own, &reached[i..]) + BOUND_SLACK < floor {
+                    break;
                 }
             }
-            let (score, reason) = if same_words {
-                (SAME_WORDS, "same words, other order".to_string())
-            } else {
-                ((top * FUZZY_CAP).min(FUZZY_CAP), "similar name".to_string())
-            };
-            if score > 0.0 {
-                offer(Scored { entry: j as usize, score, reason, exact: false });
+            for &j in &self.postings[word as usize] {
+                if std::mem::replace(&mut scored[j as usize], true) {
+                    continue;
+                }
+                let entry = &self.entries[j as usize];
+                let mut top = 0.0f64;
+                let mut same_words = false;
+                for (k, (matches, weights)) in query.iter().enumerate() {
+                    for ids in &entry.ids {
+                        let s = self.similarity(matches, weights, ids);
+                        top = top.max(s);
+                        if s >= SAME_WORDS_BAR && k < own {
+                            same_words = true;
+                        }
+                    }
+                }
+                let (score, reason) = if same_words {
+                    (SAME_WORDS, "same words, other order")
+                } else {
+                    ((top * FUZZY_CAP).min(FUZZY_CAP), "similar name")
+                };
+                if score > 0.0 {
+                    self.offer(
+                        &mut best,
+                        Scored { entry: j as usize, score, reason: reason.into(), exact: false },
+                    );
+                }
             }
         }
         let mut out: Vec<Scored> = best.into_values().collect();
@@ -202,6 +232,49 @@ impl NameIndex {
             b.score.total_cmp(&a.score).then(b.exact.cmp(&a.exact)).then(a.entry.cmp(&b.entry))
         });
         out
+    }
+
+    /// Keeps the better of `s` (weighted) and what `best` holds for its name.
+    fn offer(&self, best: &mut HashMap<usize, Scored>, mut s: Scored) {
+        s.score *= self.entries[s.entry].weight;
+        match best.get_mut(&s.entry) {
+            Some(held) if (s.score, s.exact) > (held.score, held.exact) => *held = s,
+            Some(_) => {}
+            None => {
+                best.insert(s.entry, s);
+            }
+        }
+    }
+
+    /// The most a name could score (weight 1) whose words reached by the query are all in
+    /// `rest`: per reading, the query words with a similar word in `rest` matched at full
+    /// similarity by the rarest such word, over the reading's weight plus theirs. (The
+    /// matched part of a Dice-style ratio grows with the other name's matched weight, and
+    /// that name has at least that weight.)
+    fn bound(&self, query: &[Reading], own: usize, rest: &[u32]) -> f64 {
+        let mut most = 0.0f64;
+        for (k, (matches, weights)) in query.iter().enumerate() {
+            let (mut mine, mut theirs) = (0.0, 0.0);
+            for (similar, weight) in matches.iter().zip(weights) {
+                let rarest = similar
+                    .iter()
+                    .filter(|(v, _)| rest.contains(v))
+                    .map(|(v, _)| self.idf[*v as usize])
+                    .fold(None, |a: Option<f64>, b| Some(a.map_or(b, |a| a.max(b))));
+                if let Some(idf) = rarest {
+                    mine += weight;
+                    theirs += idf;
+                }
+            }
+            let total: f64 = weights.iter().sum::<f64>() + theirs;
+            if total <= 0.0 || mine <= 0.0 {
+                continue;
+            }
+            let ratio = ((mine + theirs) / total).min(1.0);
+            let score = if ratio >= SAME_WORDS_BAR && k < own { SAME_WORDS } else { ratio * FUZZY_CAP };
+            most = most.max(score);
+        }
+        most
     }
 
     fn exact<'s>(&'s self, key: &str) -> impl Iterator<Item = (usize, &'s Entry)> + 's {
@@ -304,6 +377,16 @@ type Reading = (Vec<Vec<(u32, f64)>>, Vec<f64>);
 #[derive(Debug, Default)]
 pub struct WordCache(HashMap<String, Vec<(u32, f64)>>);
 
+/// The `k`-th largest of `scores` (1-based); 0 when there are fewer.
+fn kth_best(scores: impl Iterator<Item = f64>, k: usize) -> f64 {
+    let mut all: Vec<f64> = scores.collect();
+    if k == 0 || all.len() < k {
+        return 0.0;
+    }
+    let (_, kth, _) = all.select_nth_unstable_by(k - 1, |a, b| b.total_cmp(a));
+    *kth
+}
+
 /// A name with case and spacing ignored: "same name" means equal in this form.
 fn plain(name: &str) -> String {
     name.split_whitespace().map(str::to_lowercase).collect::<Vec<_>>().join(" ")
@@ -337,9 +420,13 @@ fn join_and(words: &[&str]) -> String {
 mod tests {
     use super::*;
 
+    fn index(names: &[&str]) -> NameIndex {
+        NameIndex::new(names.iter().map(|n| (*n, 1.0)))
+    }
+
     fn top(index: &NameIndex, name: &str) -> Vec<(usize, f64, String, bool)> {
         index
-            .rank(name, &mut WordCache::default())
+            .rank(name, &mut WordCache::default(), usize::MAX)
             .into_iter()
             .map(|s| (s.entry, s.score, s.reason, s.exact))
             .collect()
@@ -347,7 +434,7 @@ mod tests {
 
     #[test]
     fn the_same_name_after_legal_form_is_exact_and_says_so() {
-        let index = NameIndex::new(["Contoso", "Contoso Group", "Contoso Plumbing"]);
+        let index = index(&["Contoso", "Contoso Group", "Contoso Plumbing"]);
         let r = top(&index, "CONTOSO PTY LTD");
         assert_eq!(r[0], (0, 1.0, "same after legal form".into(), true));
         assert!(r[1].1 < 0.9 && !r[1].3, "{r:?}");
@@ -356,7 +443,7 @@ mod tests {
     #[test]
     fn rare_words_decide_and_common_ones_do_not() {
         let names = ["Smith Plumbing", "Smith Electrical", "Jones Plumbing", "Smith Legal", "Smith Dental"];
-        let index = NameIndex::new(names);
+        let index = index(&names);
         let r = top(&index, "Smith Plumbng Pty Ltd");
         assert_eq!(r[0].0, 0, "{r:?}");
         assert!(!r[0].3);
@@ -365,12 +452,8 @@ mod tests {
 
     #[test]
     fn typos_word_order_and_branches_rank_the_true_name_first() {
-        let index = NameIndex::new([
-            "Northwind Traders",
-            "Northwind Logistics",
-            "Fabrikam Dental",
-            "Dental Fabrikam Lab",
-        ]);
+        let index =
+            index(&["Northwind Traders", "Northwind Logistics", "Fabrikam Dental", "Dental Fabrikam Lab"]);
         assert_eq!(top(&index, "Nortwind Traders")[0].0, 0);
         assert_eq!(top(&index, "Northwind Traders - Sydney")[0].2, "same without branch suffix");
         let order = top(&index, "Dental Fabrikam");
@@ -379,9 +462,61 @@ mod tests {
 
     #[test]
     fn a_trading_name_matches_exactly_and_the_other_part_only_as_a_candidate() {
-        let index = NameIndex::new(["Smith Plumbing", "Smith Family Trust"]);
+        let index = index(&["Smith Plumbing", "Smith Family Trust"]);
         let r = top(&index, "The Trustee for Smith Family Trust T/A Smith Plumbing");
         assert_eq!(r[0], (0, 1.0, "same trading name".into(), true));
         assert_eq!((r[1].0, r[1].3), (1, false));
+    }
+
+    #[test]
+    fn common_words_do_not_make_every_name_a_candidate() {
+        let mut names: Vec<String> =
+            ["Smith Plumbing Services", "Smith Plumbing", "Smith Electrical", "Jones Plumbing"]
+                .map(String::from)
+                .into();
+        names.extend((0..500).map(|i| format!("Company{i:03} Services Group")));
+        let index = NameIndex::new(names.iter().map(|n| (n.as_str(), 1.0)));
+        let mut words = WordCache::default();
+        let few = index.rank("Smith Plumbing Svcs Pty Ltd", &mut words, 3);
+        let all = index.rank("Smith Plumbing Svcs Pty Ltd", &mut words, usize::MAX);
+        assert!(all.len() > 500, "{}", all.len());
+        assert!(few.len() < 10, "{few:?}");
+        assert_eq!(few[..3], all[..3]);
+        assert_eq!((few[0].entry, few[0].exact), (0, true));
+    }
+
+    /// Ranking that skips names which cannot make the best three finds the same best three
+    /// (and every exact match) as scoring every name sharing a word, weights included.
+    #[test]
+    fn skipping_names_never_changes_the_best_three() {
+        use rand::rngs::StdRng;
+        use rand::{Rng, SeedableRng};
+        let first = ["Smith", "Jones", "Nguyen", "Ngata", "Parata", "Kelly", "Harris", "Wood", "Te Awa"];
+        let second = ["Plumbing", "Electrical", "Dental", "Legal", "Accounting", "Logistics", "Cafe"];
+        let third = ["", "Services", "Group", "Holdings", "and Sons", "Australia", "NZ", "Partners"];
+        let mut rng = StdRng::seed_from_u64(7);
+        let make = |rng: &mut StdRng| {
+            let pick = |rng: &mut StdRng, list: &[&'static str]| list[rng.random_range(0..list.len())];
+            format!("{} {} {}", pick(rng, &first), pick(rng, &second), pick(rng, &third))
+        };
+        let names: Vec<(String, f64)> =
+            (0..300).map(|_| (make(&mut rng), if rng.random_bool(0.1) { 0.85 } else { 1.0 })).collect();
+        let index = NameIndex::new(names.iter().map(|(n, w)| (n.as_str(), *w)));
+        let mut words = WordCache::default();
+        for _ in 0..200 {
+            let mut query = make(&mut rng);
+            if rng.random_bool(0.3) {
+                query = query.replacen('i', "", 1);
+            }
+            if rng.random_bool(0.2) {
+                query.push_str(" - Sydney");
+            }
+            let few = index.rank(&query, &mut words, 3);
+            let all = index.rank(&query, &mut words, usize::MAX);
+            let exact = all.iter().filter(|s| s.exact).count();
+            let n = 3.max(exact).min(all.len());
+            assert_eq!(few[..n], all[..n], "{query}");
+            assert!(few.len() <= all.len());
+        }
     }
 }

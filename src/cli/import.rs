@@ -125,6 +125,7 @@ pub async fn run(args: &ImportArgs, printer: &Printer) -> Result<ExitStatus, Cli
         products: Vec::new(),
         clients: Vec::new(),
         exceptions: Vec::new(),
+        warnings: Vec::new(),
     };
     let live = connect::open(&workspace, None, today)?;
     let known = Known::default();

@@ -60,13 +60,18 @@ pub struct Prepared {
 
 /// Loads a workspace, turning its problems into one error that lists them all.
 pub fn load_workspace(dir: &Path, printer: &Printer) -> Result<Workspace, CliError> {
-    crate::config::load(dir).map_err(|e| {
+    let ws = crate::config::load(dir).map_err(|e| {
         let count = e.0.len();
         let problems = if count == 1 { "1 problem".to_string() } else { format!("{count} problems") };
         CliError::msg(format!("{}: invalid ({problems}); nothing was read or written", dir.display()))
             .details(e.render(printer.color))
             .hint("fix the YAML above; `cspctl validate` checks it offline")
-    })
+    })?;
+    // Unfinished but usable (an incomplete mapping): said once, then the run goes on.
+    for warning in &ws.warnings {
+        printer.status(warning.render(printer.color).trim_end());
+    }
+    Ok(ws)
 }
 
 /// `cspctl plan`: read both sides, print what apply would change.

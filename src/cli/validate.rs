@@ -30,9 +30,17 @@ pub fn run(args: &ValidateArgs, printer: &Printer) -> Result<ExitStatus, CliErro
                 crate::live::dickerdata::DickerDataExport::open(&workspace.root.join(export))
                     .map_err(|e| CliError::new(&e))?;
             }
+            for warning in &workspace.warnings {
+                printer.status(&format!("{}\n", warning.render(printer.color).trim_end()));
+            }
             let (products, clients) = (workspace.products.len(), workspace.clients.len());
+            let warnings = match workspace.warnings.len() {
+                0 => String::new(),
+                1 => "; 1 warning".to_string(),
+                n => format!("; {n} warnings"),
+            };
             printer.out(&format!(
-                "{}: valid ({products} product{}, {clients} client{})\n",
+                "{}: valid ({products} product{}, {clients} client{}{warnings})\n",
                 dir.display(),
                 if products == 1 { "" } else { "s" },
                 if clients == 1 { "" } else { "s" },

@@ -153,8 +153,8 @@ pub fn settings(
 }
 
 /// Checks across all files: unique product keys and client ids, references, client fields,
-/// Microsoft sides.
-pub fn workspace(files: &[ParsedFile], errors: &mut Vec<Diagnostic>) {
+/// Microsoft sides; incomplete product mappings are `warnings`.
+pub fn workspace(files: &[ParsedFile], errors: &mut Vec<Diagnostic>, warnings: &mut Vec<Diagnostic>) {
     let mut product_keys: BTreeMap<&str, Mark> = BTreeMap::new();
     let mut client_ids: BTreeMap<&str, Mark> = BTreeMap::new();
     let mut stock_codes: BTreeMap<&StockCode, (&str, Mark)> = BTreeMap::new();
@@ -165,14 +165,18 @@ pub fn workspace(files: &[ParsedFile], errors: &mut Vec<Diagnostic>) {
             let mark = file.source.mark(file.value_at(&["products", &index, "key"]), "defined again here");
             let code = &product.dicker_data.stock_code;
             microsoft_side(file, &index, code, product.microsoft.as_ref(), errors);
-            if product.psa.product.trim().is_empty() {
-                // What `cspctl import` writes when no PSA product fits: complete, not broken.
-                errors.push(
+            if product.is_incomplete() {
+                // What `cspctl import` writes when no PSA product fits: unfinished, not broken.
+                warnings.push(
                     Diagnostic::new(
                         file.source.mark(file.value_at(&["products", &index, "psa", "product"]), "no PSA product yet"),
-                        format!("product mapping `{}` is incomplete: it names no PSA product", product.key),
+                        format!(
+                            "product mapping `{}` for stock code `{code}` is incomplete: it names no PSA product, so its licences stay Not Mapped (unbilled)",
+                            product.key
+                        ),
                     )
-                    .help("pick one of the candidates in the comment above the mapping (a ConnectWise catalog identifier or Autotask service name)"),
+                    .help("pick one of the candidates in the comment above the mapping (a ConnectWise catalog identifier or Autotask service name)")
+                    .warning(),
                 );
             }
             if let Some(first) = product_keys.get(product.key.as_str()) {

@@ -97,6 +97,16 @@ impl Mark {
     }
 }
 
+/// Whether a diagnostic stops the workspace from loading.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Severity {
+    /// The workspace cannot be used until it is fixed.
+    #[default]
+    Error,
+    /// The workspace loads; something in it is not finished (an incomplete mapping).
+    Warning,
+}
+
 /// One problem in the YAML, pointing at where it is. Its `Debug` shows the rendered (masked)
 /// text, never the raw message.
 #[derive(Clone, PartialEq, Eq)]
@@ -115,6 +125,8 @@ pub struct Diagnostic {
     pub related: Vec<Mark>,
     /// What to do about it.
     pub help: Option<String>,
+    /// Whether it stops the load.
+    pub severity: Severity,
 }
 
 impl Diagnostic {
@@ -129,7 +141,14 @@ impl Diagnostic {
             primary,
             related: Vec::new(),
             help: None,
+            severity: Severity::Error,
         }
+    }
+
+    /// Makes it a warning: reported, but the workspace still loads.
+    pub fn warning(mut self) -> Self {
+        self.severity = Severity::Warning;
+        self
     }
 
     /// Adds another place involved in the problem.
@@ -171,7 +190,11 @@ impl Diagnostic {
         // characters are made visible (in snippets replaced by `?`, so offsets hold).
         let paths: Vec<String> =
             files.iter().map(|(file, _)| terminal(&file.display().to_string()).into_owned()).collect();
-        let mut group = Group::with_title(Level::ERROR.primary_title(terminal(&self.message)));
+        let level = match self.severity {
+            Severity::Error => Level::ERROR,
+            Severity::Warning => Level::WARNING,
+        };
+        let mut group = Group::with_title(level.primary_title(terminal(&self.message)));
         for ((_, file_marks), path) in files.iter().zip(&paths) {
             group = match snippet_of(file_marks, path) {
                 Element::Snippet(s) => group.element(s),

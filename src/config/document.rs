@@ -263,6 +263,14 @@ pub struct ProductMapping {
     pub price: Option<PricePolicy>,
 }
 
+impl ProductMapping {
+    /// Whether the mapping names no PSA product yet (`psa: { product: "" }`, as `cspctl
+    /// import` writes when nothing fits): it loads, and its licences stay Not Mapped.
+    pub fn is_incomplete(&self) -> bool {
+        self.psa.product.trim().is_empty()
+    }
+}
+
 /// The Dicker Data stock item of a mapping.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -293,7 +301,8 @@ pub struct MicrosoftLicence {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PsaProductRef {
-    /// ConnectWise catalog identifier / Autotask service name.
+    /// ConnectWise catalog identifier / Autotask service name; `""` while the mapping is
+    /// incomplete (a warning: its licences stay Not Mapped until a product is picked).
     pub product: String,
 }
 

@@ -46,7 +46,8 @@ pub fn load(dir: &Path) -> Result<Workspace, ConfigErrors> {
     let mut files: Vec<ParsedFile> = settings.into_iter().collect();
     files.extend(relative.iter().filter_map(|rel| parse_file(dir, rel, &schema, &mut errors)));
     let settings = checks::settings(&files, &settings_path, &mut errors);
-    checks::workspace(&files, &mut errors);
+    let mut warnings = Vec::new();
+    checks::workspace(&files, &mut errors, &mut warnings);
     // Problems read top to bottom, file by file; cross-file ones sit at their second place.
     errors.sort_by(|a, b| (&a.file, a.line, a.column).cmp(&(&b.file, b.line, b.column)));
     match settings {
@@ -58,7 +59,7 @@ pub fn load(dir: &Path) -> Result<Workspace, ConfigErrors> {
                 clients.append(&mut doc.clients);
                 exceptions.append(&mut doc.exceptions);
             }
-            Ok(Workspace { root: dir.to_path_buf(), settings, products, clients, exceptions })
+            Ok(Workspace { root: dir.to_path_buf(), settings, products, clients, exceptions, warnings })
         }
         _ => Err(ConfigErrors(errors)),
     }

@@ -14,7 +14,7 @@ mod workspace;
 pub mod write;
 mod yaml_error;
 
-pub use diagnostic::{ConfigErrors, Diagnostic, Mark, SourceFile};
+pub use diagnostic::{ConfigErrors, Diagnostic, Mark, Severity, SourceFile};
 pub use document::*;
 pub use load::{load, skipped_files, workspace_files};
 pub use located::Pos;

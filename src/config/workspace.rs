@@ -42,6 +42,9 @@ pub struct Workspace {
     pub clients: Vec<Client>,
     /// All accepted exceptions, in file order.
     pub exceptions: Vec<Exception>,
+    /// What loads but is not finished (a product mapping naming no PSA product yet), for
+    /// `validate` and `plan` to show; never a reason to refuse.
+    pub warnings: Vec<super::Diagnostic>,
 }
 
 impl Workspace {

@@ -18,7 +18,8 @@ use crate::model::{
 #[derive(Clone)]
 pub(super) struct Owner<'a> {
     pub client: &'a Client,
-    pub client_name: String,
+    /// The workspace's name for the client, else Dicker Data's.
+    pub client_name: &'a str,
     pub company: &'a Company,
     pub agreement: &'a Agreement,
     pub sync: SyncDescription,
@@ -158,7 +159,7 @@ fn mapped_products<'a>(
     let mut mapped: BTreeMap<PsaId, BTreeSet<&str>> = BTreeMap::new();
     let mut unknown: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
     let mut ambiguous: BTreeMap<&str, (Vec<&Product>, Vec<&str>)> = BTreeMap::new();
-    for m in &ws.products {
+    for m in ws.products.iter().filter(|m| !m.is_incomplete()) {
         match psa.products.find(&NameKey::new(&m.psa.product)) {
             Found::One(p) => {
                 mapped.entry(p.id).or_default().insert(m.key.as_str());
@@ -235,7 +236,7 @@ struct Walk<'a, 'p> {
 
 impl<'a> Walk<'a, '_> {
     /// One client: check it, sum its licences per mapping, resolve its agreements, add targets.
-    fn client(&mut self, client: &'a Client, customer: &Customer, licences: &[&'a Licence]) {
+    fn client(&mut self, client: &'a Client, customer: &'a Customer, licences: &[&'a Licence]) {
         let id = client.dicker_data.as_str();
         if let Some(expected) = &client.name
             && !same_name(expected, &customer.name)
@@ -272,15 +273,15 @@ impl<'a> Walk<'a, '_> {
                 return;
             }
         };
+        let client_name = client.name.as_deref().unwrap_or(&customer.name);
         let owner = |agreement: &'a Agreement| Owner {
             client,
-            client_name: client.name.clone().unwrap_or_else(|| customer.name.clone()),
+            client_name,
             company,
             agreement,
             sync: self.ws.sync_description(client),
             on_removed: self.ws.on_licence_removed(client),
         };
-        let client_name = client.name.as_deref().unwrap_or(&customer.name);
         let held = self.held(client, client_name, licences);
         super::renewals::renewals(
             id,
@@ -341,9 +342,13 @@ impl<'a> Walk<'a, '_> {
                 }
                 Err(why) => {
                     let note = match why {
-                        Unmapped::Missing => String::new(),
-                        Unmapped::Ambiguous(keys) => {
-                            format!(" (matches {}: map the exact code)", keys.join(", "))
+                        Unmapped::Missing => "no product mapping has this stock code".to_string(),
+                        Unmapped::Ambiguous(keys) => format!(
+                            "no product mapping has this stock code (matches {}: map the exact code)",
+                            keys.join(", ")
+                        ),
+                        Unmapped::Incomplete(key) => {
+                            format!("mapping `{key}` is incomplete: it names no PSA product yet")
                         }
                     };
                     let entry =
@@ -358,7 +363,7 @@ impl<'a> Walk<'a, '_> {
                 "not_mapped",
                 Some(id),
                 format!(
-                    "client {id}: licence {code} × {} is Not Mapped: no product mapping has this stock code{note}{}",
+                    "client {id}: licence {code} × {} is Not Mapped: {note}{}",
                     holding.seats,
                     at_cost(&Unbilled::of(&holding))
                 ),

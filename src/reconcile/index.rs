@@ -126,6 +126,8 @@ pub(super) enum Unmapped<'a> {
     Missing,
     /// A 3-part code matches several billing variants.
     Ambiguous(Vec<&'a str>),
+    /// The one mapping of the code names no PSA product yet (its key).
+    Incomplete(&'a str),
 }
 
 impl<'a> MappingIndex<'a> {
@@ -139,7 +141,16 @@ impl<'a> MappingIndex<'a> {
     }
 
     /// The mapping for `code`: an exact match wins; otherwise the one mapping it matches.
+    /// A mapping that names no PSA product yet maps nothing.
     pub fn find(&self, code: &StockCode) -> Result<&'a ProductMapping, Unmapped<'a>> {
+        let found = self.find_any(code)?;
+        if found.is_incomplete() {
+            return Err(Unmapped::Incomplete(found.key.as_str()));
+        }
+        Ok(found)
+    }
+
+    fn find_any(&self, code: &StockCode) -> Result<&'a ProductMapping, Unmapped<'a>> {
         let candidates = self.by_item.get(&(code.product_id.as_str(), code.sku_id.as_str()));
         let candidates = candidates.map(Vec::as_slice).unwrap_or_default();
         if let Some(exact) = candidates.iter().find(|m| &m.dicker_data.stock_code == code) {

@@ -33,7 +33,8 @@ pub fn scope(ws: &Workspace) -> PsaScope {
             scope.agreements.insert((company.clone(), name.clone()));
         }
     }
-    scope.products = ws.products.iter().map(|m| m.psa.product.clone()).collect();
+    scope.products =
+        ws.products.iter().filter(|m| !m.is_incomplete()).map(|m| m.psa.product.clone()).collect();
     scope
 }
 

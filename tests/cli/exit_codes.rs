@@ -1,6 +1,7 @@
 //! Exit codes are a contract CI builds on: 0 success / no changes, 1 any error (usage errors
-//! included), 2 changes present and only with `--detailed-exitcode`. One snapshot per
-//! subcommand holds every code it can return.
+//! included), 2 changes present and only with `--detailed-exitcode`; 3 to 7 when `apply`
+//! refuses a saved plan (each proved in tests/cli/saved.rs). One snapshot per subcommand holds
+//! every code it can return.
 
 use std::fmt::Write as _;
 use std::path::Path;
@@ -122,6 +123,56 @@ fn schema_and_sandbox() {
             &["sandbox"],
             &["sandbox", "serve"],
             &["sandbox", "serve", "--state", "missing.yaml"],
+        ],
+    ));
+}
+
+#[test]
+fn import() {
+    let ws = TestWorkspace::copy_of("examples/onboarding");
+    insta::assert_snapshot!(cases(
+        ws.path(),
+        &[
+            &["import", ".", "--date=2026-12-01"],
+            &["import", ".", "--date=2026-12-01"],
+            &["import", ".", "--date=2026-12-01", "--force"],
+            &["import", ".", "--date=2026-12-01", "--frce"],
+            &["import", "new", "--psa", "halo", "--distributor", "sandbox"],
+        ],
+    ));
+}
+
+#[test]
+fn suggest() {
+    let ws = TestWorkspace::copy_of("examples/quickstart");
+    // Every customer named (one ignored) and no licence: nothing to suggest.
+    let settled = TestWorkspace::new()
+        .settings_sandbox("dicker_data:\n  customers:\n    - { id: \"1\", name: Solo Pty Ltd }\n")
+        .file("clients.yaml", "clients:\n  - { dicker_data: \"1\", ignore: true }\n");
+    insta::assert_snapshot!(
+        cases(settled.path(), &[&["suggest", ".", "--date=2026-12-01"]])
+            + &cases(
+                ws.path(),
+                &[
+                    &["suggest", ".", "--date=2026-12-01", "--format", "json"],
+                    &["suggest", ".", "--date=2026-12-01", "--format", "yaml"],
+                    &["suggest", "no-such-dir"],
+                    &["suggest", ".", "--date=2026-12-01", "--write"],
+                ],
+            )
+    );
+}
+
+#[test]
+fn report() {
+    let ws = TestWorkspace::copy_of("examples/quickstart");
+    insta::assert_snapshot!(cases(
+        ws.path(),
+        &[
+            &["report", ".", DATE],
+            &["report", ".", DATE, "--format", "csv"],
+            &["report", ".", DATE, "--format", "xml"],
+            &["report", "no-such-dir", DATE],
         ],
     ));
 }

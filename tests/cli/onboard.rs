@@ -103,8 +103,36 @@ fn suggest_write_appends_and_keeps_every_line() {
         assert!(new.starts_with(old.as_str()), "{file}: existing lines changed:\n{new}");
         assert!(new.len() > old.len(), "{file}: nothing appended");
     }
-    // The Visio licence has no PSA product: validate says the mapping is incomplete.
+    // The Visio licence has no PSA product: validate warns that the mapping is incomplete.
     assert_snapshot!("validate_after_suggest_write", cspctl(&["validate", "."], ws.path()));
     let again = run(&["suggest", ".", DATE], ws.path(), &[], None);
-    assert_eq!(again.code, 1, "the incomplete mapping stops suggest too: {again}");
+    assert_eq!(again.code, 0, "an incomplete mapping does not stop suggest: {again}");
+}
+
+#[test]
+fn an_incomplete_mapping_leaves_its_licences_not_mapped_and_the_plan_runs() {
+    let ws = TestWorkspace::copy_of("examples/quickstart");
+    let out = run(&["suggest", ".", DATE, "--write"], ws.path(), &[], None);
+    assert_eq!(out.code, 0, "{out}");
+    assert!(ws.read("products.yaml").contains("product: \"\""), "no incomplete mapping written");
+    let plan = run(&["plan", ".", DATE, "--format", "json"], ws.path(), &[], None);
+    assert_eq!(plan.code, 0, "{plan}");
+    assert!(plan.stderr.contains("warning: product mapping `visio-plan-2-monthly`"), "{plan}");
+    assert!(plan.stderr.contains("products.yaml:"), "{plan}");
+    let doc: serde_json::Value = serde_json::from_str(&plan.stdout).expect("plan json");
+    assert_eq!(doc["errors"], serde_json::json!([]), "{}", plan.stdout);
+    let not_mapped: Vec<&str> = doc["warnings"]
+        .as_array()
+        .expect("warnings")
+        .iter()
+        .filter(|w| w["code"] == "not_mapped")
+        .filter_map(|w| w["message"].as_str())
+        .collect();
+    assert!(
+        not_mapped.iter().any(|m| m.contains("P1M:CFQ7TTC0HD33:0001:1:")
+            && m.contains("mapping `visio-plan-2-monthly` is incomplete")),
+        "{not_mapped:?}"
+    );
+    let strict = run(&["plan", ".", DATE, "--strict"], ws.path(), &[], None);
+    assert_eq!(strict.code, 1, "--strict still fails on warnings: {strict}");
 }

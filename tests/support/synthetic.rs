@@ -125,5 +125,6 @@ pub fn sandbox_workspace(
         products,
         clients,
         exceptions: Vec::new(),
+        warnings: Vec::new(),
     }
 }
