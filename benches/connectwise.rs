@@ -3,6 +3,11 @@
 //! Prints wall time, requests, and the round-trip floor: (bulk pages read in sequence +
 //! ⌈agreements / concurrency⌉) × 50 ms. Target: within 1.3× of the floor.
 //!
+//! Then adaptive read concurrency against a tenant that serves 32 reads at once (32 more wait,
+//! any beyond are refused 429 with `Retry-After: 1`): 2,000 agreements read with fixed and
+//! adaptive limits, each with its wall time, floor and 429s. Target: adaptive ≤ 5 s and no more
+//! 429s than a fixed setting at the limit.
+//!
 //! Run: `cargo bench --bench connectwise`
 
 use std::time::{Duration, Instant};
@@ -141,6 +146,69 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
             round_trips,
             best.as_secs_f64() / floor.as_secs_f64(),
         );
+    }
+    limited(&sim, &settings).await
+}
+
+/// Reads in flight the simulator serves at once in the adaptive comparison.
+const SERVER_LIMIT: usize = 32;
+
+/// 2,000 agreements against a tenant that takes [`SERVER_LIMIT`] reads at once.
+async fn limited(
+    sim: &cspctl::sim::RunningSim,
+    settings: &ConnectWiseSettings,
+) -> Result<(), Box<dyn std::error::Error>> {
+    {
+        let mut faults = sim.shared.faults.lock().unwrap_or_else(|p| p.into_inner());
+        faults.max_in_flight = SERVER_LIMIT;
+        faults.retry_after_secs = 1.0;
+    }
+    let agreements = 2_000;
+    let scope = scope(agreements, agreements);
+    // Companies and agreements (two pages each, in sequence), then the additions reads.
+    let round_trips = 4 + (agreements as u64).div_ceil(SERVER_LIMIT as u64);
+    let floor = Duration::from_millis(round_trips * LATENCY_MS);
+    println!(
+        "\n{agreements} agreements, the tenant serves {SERVER_LIMIT} at once ({SERVER_LIMIT} more wait, beyond that 429), floor {} ms ({round_trips} round trips)",
+        floor.as_millis()
+    );
+    let [_, public, private, client_id] = SimCredentials::default().connectwise;
+    let cases: [(&str, Option<usize>, Option<usize>); 5] = [
+        ("fixed 8 (before)", Some(8), None),
+        ("fixed 32 (at the limit)", Some(32), None),
+        ("fixed 64 (above it)", Some(64), None),
+        ("adaptive, bound 32 (default)", None, None),
+        ("adaptive, bound 64", None, Some(64)),
+    ];
+    for (name, fixed, bound) in cases {
+        let mut best: Option<(Duration, u64, u64, String)> = None;
+        for _ in 0..RUNS {
+            let settings = ConnectWiseSettings { concurrency: bound, ..settings.clone() };
+            let credentials = ConnectWiseCredentials::new(&public, &private, &client_id);
+            let mut client = ConnectWise::new(&settings, credentials)?;
+            if let Some(limit) = fixed {
+                client = client.with_fixed_concurrency(limit);
+            }
+            sim.shared.reset_stats();
+            let refused_before = sim.shared.in_flight.refused();
+            let started = Instant::now();
+            let snapshot = client.snapshot(&scope).await?;
+            let elapsed = started.elapsed();
+            assert_eq!(snapshot.additions.len(), agreements * 10);
+            let refused = sim.shared.in_flight.refused() - refused_before;
+            let run =
+                (elapsed, sim.shared.total_requests(), refused, format!("{:?}", client.read_concurrency()));
+            if best.as_ref().is_none_or(|b| run.0 < b.0) {
+                best = Some(run);
+            }
+        }
+        if let Some((wall, requests, refused, used)) = best {
+            println!(
+                "{name:<30} wall {:>7.1} ms  ratio {:.2}  requests {requests:>5}  429s {refused:>4}  {used}",
+                wall.as_secs_f64() * 1000.0,
+                wall.as_secs_f64() / floor.as_secs_f64(),
+            );
+        }
     }
     Ok(())
 }

@@ -18,7 +18,8 @@ use crate::model::{
 #[derive(Clone)]
 pub(super) struct Owner<'a> {
     pub client: &'a Client,
-    pub client_name: String,
+    /// The workspace's name for the client, else Dicker Data's.
+    pub client_name: &'a str,
     pub company: &'a Company,
     pub agreement: &'a Agreement,
     pub sync: SyncDescription,
@@ -235,7 +236,7 @@ struct Walk<'a, 'p> {
 
 impl<'a> Walk<'a, '_> {
     /// One client: check it, sum its licences per mapping, resolve its agreements, add targets.
-    fn client(&mut self, client: &'a Client, customer: &Customer, licences: &[&'a Licence]) {
+    fn client(&mut self, client: &'a Client, customer: &'a Customer, licences: &[&'a Licence]) {
         let id = client.dicker_data.as_str();
         if let Some(expected) = &client.name
             && !same_name(expected, &customer.name)
@@ -272,15 +273,15 @@ impl<'a> Walk<'a, '_> {
                 return;
             }
         };
+        let client_name = client.name.as_deref().unwrap_or(&customer.name);
         let owner = |agreement: &'a Agreement| Owner {
             client,
-            client_name: client.name.clone().unwrap_or_else(|| customer.name.clone()),
+            client_name,
             company,
             agreement,
             sync: self.ws.sync_description(client),
             on_removed: self.ws.on_licence_removed(client),
         };
-        let client_name = client.name.as_deref().unwrap_or(&customer.name);
         let held = self.held(client, client_name, licences);
         super::renewals::renewals(
             id,

@@ -63,6 +63,8 @@ pub(super) fn diff(
     keys.dedup();
     let mut actions = Vec::new();
     let mut accepted = Vec::new();
+    let mut names = money::Names::default();
+    money.reserve(keys.len());
     for key in keys {
         let start = owned.partition_point(|(k, _)| *k < key);
         let end = start + owned[start..].partition_point(|(k, _)| *k == key);
@@ -110,7 +112,7 @@ pub(super) fn diff(
                 held_back = " (an accepted exception)";
                 accepted.push(AcceptedException {
                     client: client.to_string(),
-                    client_name: owner.client_name.clone(),
+                    client_name: owner.client_name.to_string(),
                     agreement: owner.agreement.name.clone(),
                     product: product.identifier.clone(),
                     mapping: e.product.clone(),
@@ -138,8 +140,15 @@ pub(super) fn diff(
         }
         let cycle = desired.cycles.get(&key.1).copied().unwrap_or_default();
         let additions = existing.iter().map(|(_, a)| *a);
-        let (line, revenue) =
-            money::line(owner, product, cycle, target, additions, action.as_ref().map(|a| &a.write));
+        let (line, revenue) = money::line(
+            &mut names,
+            owner,
+            product,
+            cycle,
+            target,
+            additions,
+            action.as_ref().map(|a| &a.write),
+        );
         let why = match target {
             Some(t) if held_back.is_empty() && t.quantity < t.holding.seats => rule_reason(owner, t),
             _ => held_back.to_string(),
@@ -149,7 +158,7 @@ pub(super) fn diff(
             super::renewals::below_commitment(&line, &t.holding, &why, findings);
         }
         if !line.is_empty() {
-            money.line(line, &owner.client_name);
+            money.line(line, owner.client_name);
         }
         let Some(action) = action else { continue };
         if let [(_, addition)] = existing {
@@ -164,7 +173,7 @@ pub(super) fn diff(
         actions.push(Action {
             kind: action.kind,
             client: owner.client.dicker_data.clone(),
-            client_name: owner.client_name.clone(),
+            client_name: owner.client_name.to_string(),
             company: owner.company.identifier.clone(),
             agreement: owner.agreement.name.clone(),
             product: product.identifier.clone(),

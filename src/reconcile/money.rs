@@ -5,6 +5,7 @@
 
 use std::fmt::Write as _;
 use std::str::FromStr;
+use std::sync::Arc;
 
 use chrono::NaiveDate;
 use rust_decimal::{Decimal, RoundingStrategy};
@@ -235,12 +236,15 @@ impl Default for Revenue {
 /// PSA bills the client before and after apply, the cost and the margin.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct BillingLine {
-    /// Dicker Data client id.
-    pub client: String,
-    /// Agreement / contract name.
-    pub agreement: String,
-    /// PSA product identifier.
-    pub product: String,
+    /// Dicker Data client id (shared by the client's lines: a plan has one line per pair).
+    #[serde(with = "shared")]
+    pub client: Arc<str>,
+    /// Agreement / contract name (shared by the agreement's lines).
+    #[serde(with = "shared")]
+    pub agreement: Arc<str>,
+    /// PSA product identifier (shared by the product's lines).
+    #[serde(with = "shared")]
+    pub product: Arc<str>,
     /// Whether its price is per month or per year.
     pub cycle: Cycle,
     /// Active Dicker Data seats mapped to it.
@@ -396,14 +400,19 @@ pub(super) struct MoneyBuilder {
     /// (client id, client name, not set up, unbilled).
     unbilled: Vec<(String, String, bool, Unbilled)>,
     /// Client names, by id, for clients with lines.
-    names: Vec<(String, String)>,
+    names: Vec<(Arc<str>, String)>,
 }
 
 impl MoneyBuilder {
+    /// Makes room for this many lines (a plan has one per pair it looks at).
+    pub fn reserve(&mut self, lines: usize) {
+        self.lines.reserve(lines);
+    }
+
     /// Records one billing line.
     pub fn line(&mut self, line: BillingLine, client_name: &str) {
         if self.names.last().is_none_or(|(id, _)| *id != line.client) {
-            self.names.push((line.client.clone(), client_name.to_string()));
+            self.names.push((Arc::clone(&line.client), client_name.to_string()));
         }
         self.lines.push(line);
     }
@@ -426,7 +435,7 @@ impl MoneyBuilder {
         let mut clients: Vec<ClientMoney> = names
             .into_iter()
             .map(|(client, client_name)| ClientMoney {
-                client,
+                client: client.to_string(),
                 client_name,
                 not_setup: false,
                 totals: Totals::default(),
@@ -450,17 +459,17 @@ impl MoneyBuilder {
         }
         let mut at = 0;
         for line in &lines {
-            while clients[at].client != line.client {
+            while *clients[at].client != *line.client {
                 at += 1;
             }
             let client = &mut clients[at];
             client.totals.add_line(line);
             match client.agreements.last_mut() {
-                Some(a) if a.agreement == line.agreement => a.totals.add_line(line),
+                Some(a) if *a.agreement == *line.agreement => a.totals.add_line(line),
                 _ => {
                     let mut totals = Totals::default();
                     totals.add_line(line);
-                    client.agreements.push(AgreementMoney { agreement: line.agreement.clone(), totals });
+                    client.agreements.push(AgreementMoney { agreement: line.agreement.to_string(), totals });
                 }
             }
         }
@@ -495,6 +504,7 @@ impl BillingLine {
 /// The billing line of one (agreement, product) pair: `additions` are the owned additions
 /// there now, `write` what the plan does to them.
 pub(super) fn line<'a>(
+    names: &mut Names,
     owner: &Owner,
     product: &Product,
     cycle: Cycle,
@@ -533,10 +543,11 @@ pub(super) fn line<'a>(
     let (seats, cost, unpriced_seats) = target.map_or((0, Decimal::ZERO, 0), |t| {
         (t.holding.seats, t.holding.monthly_cost(), t.holding.unpriced_seats)
     });
+    let (client, agreement, product) = names.of(owner, product);
     let line = BillingLine {
-        client: owner.client.dicker_data.clone(),
-        agreement: owner.agreement.name.clone(),
-        product: product.identifier.clone(),
+        client,
+        agreement,
+        product,
         cycle,
         seats,
         quantity_before,
@@ -560,7 +571,7 @@ pub(super) fn findings(
     existing: Option<&Addition>,
     findings: &mut Findings,
 ) {
-    let place = format!("client {}: `{}` on \"{}\"", line.client, line.product, line.agreement);
+    let place = || format!("client {}: `{}` on \"{}\"", line.client, line.product, line.agreement);
     if let (Some(price), Some(seat_cost)) = (line.unit_price, target.holding.seat_cost())
         && !line.quantity_after.is_zero()
     {
@@ -574,7 +585,8 @@ pub(super) fn findings(
                 "below_cost",
                 Some(&line.client),
                 format!(
-                    "{place} sells a seat at {}/month, below Dicker Data's {} ({} a seat, {}/month over {} seat(s))",
+                    "{} sells a seat at {}/month, below Dicker Data's {} ({} a seat, {}/month over {} seat(s))",
+                    place(),
                     show(per_month),
                     show(seat_cost),
                     show_delta(gap),
@@ -592,11 +604,52 @@ pub(super) fn findings(
             "price_differs",
             Some(&line.client),
             format!(
-                "{place} bills {} a unit but its mapping's `price.unit_price` is {} (`update: leave` keeps the PSA's price; `update: sync` corrects it)",
+                "{} bills {} a unit but its mapping's `price.unit_price` is {} (`update: leave` keeps the PSA's price; `update: sync` corrects it)",
+                place(),
                 show(billed),
                 show(wanted)
             ),
         );
+    }
+}
+
+/// The names billing lines share, made once per client, agreement and product rather than
+/// copied into each line (20,000 lines would otherwise mean 60,000 copies).
+#[derive(Default)]
+pub(super) struct Names {
+    client: Option<Arc<str>>,
+    agreement: Option<Arc<str>>,
+    products: std::collections::HashMap<crate::model::PsaId, Arc<str>>,
+}
+
+impl Names {
+    /// Lines come in agreement order, so the last client and agreement are almost always the
+    /// ones asked for again.
+    fn of(&mut self, owner: &Owner, product: &Product) -> (Arc<str>, Arc<str>, Arc<str>) {
+        let reuse = |slot: &mut Option<Arc<str>>, name: &str| match slot {
+            Some(shared) if **shared == *name => Arc::clone(shared),
+            _ => Arc::clone(slot.insert(Arc::from(name))),
+        };
+        let client = reuse(&mut self.client, &owner.client.dicker_data);
+        let agreement = reuse(&mut self.agreement, &owner.agreement.name);
+        let product =
+            self.products.entry(product.id).or_insert_with(|| Arc::from(product.identifier.as_str()));
+        (client, agreement, Arc::clone(product))
+    }
+}
+
+/// Serde for shared names: written and read as plain strings.
+mod shared {
+    use std::sync::Arc;
+
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(name: &Arc<str>, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(name)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Arc<str>, D::Error> {
+        String::deserialize(deserializer).map(Arc::from)
     }
 }
 

@@ -66,7 +66,7 @@ fn margin_now(t: &Totals) -> Decimal {
 }
 
 fn seats(money: &Money, client: &str) -> u32 {
-    money.lines.iter().filter(|l| l.client == client).map(|l| l.seats).sum()
+    money.lines.iter().filter(|l| *l.client == *client).map(|l| l.seats).sum()
 }
 
 /// The report as Markdown (headings and tables, for a wiki page or an email).

@@ -57,7 +57,11 @@ fn licence(sub: &str, code: &str, quantity: u32, price: &str, end: &str) -> Stri
 }
 
 fn line<'a>(plan: &'a Plan, product: &str) -> &'a BillingLine {
-    plan.money.lines.iter().find(|l| l.product == product).unwrap_or_else(|| panic!("no line for {product}"))
+    plan.money
+        .lines
+        .iter()
+        .find(|l| &*l.product == product)
+        .unwrap_or_else(|| panic!("no line for {product}"))
 }
 
 fn message<'a>(plan: &'a Plan, code: &str) -> &'a str {

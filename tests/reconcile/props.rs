@@ -311,7 +311,7 @@ proptest! {
         }
         let mut clients = Totals::default();
         for c in &m.clients {
-            let lines = sum(&mut m.lines.iter().filter(|l| l.client == c.client));
+            let lines = sum(&mut m.lines.iter().filter(|l| *l.client == *c.client));
             prop_assert_eq!(
                 (c.totals.monthly_before, c.totals.monthly_after, c.totals.cost, c.totals.margin, c.totals.unpriced_seats),
                 (lines.monthly_before, lines.monthly_after, lines.cost, lines.margin, lines.unpriced_seats)
