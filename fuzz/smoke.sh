@@ -8,6 +8,8 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 seconds="${FUZZ_SECONDS:-10}"
+# `smoke` (unoptimised, quick to build) by default; `release` (opt-level 2) for long runs.
+profile="${FUZZ_PROFILE:-smoke}"
 target="$(rustc -vV | sed -n 's/^host: //p')"
 export CARGO_TARGET_DIR="${FUZZ_TARGET_DIR:-$PWD/target}"
 # `cargo fuzz build -O -s none` without its nightly-only flags; `--target` keeps build scripts
@@ -15,13 +17,13 @@ export CARGO_TARGET_DIR="${FUZZ_TARGET_DIR:-$PWD/target}"
 export RUSTFLAGS="-Cpasses=sancov-module -Cllvm-args=-sanitizer-coverage-level=4 \
 -Cllvm-args=-sanitizer-coverage-inline-8bit-counters -Cllvm-args=-sanitizer-coverage-pc-table \
 -Cllvm-args=-sanitizer-coverage-trace-compares --cfg fuzzing -Cllvm-args=-simplifycfg-branch-fold-threshold=0"
-cargo build --locked --manifest-path "$PWD/Cargo.toml" --target "$target" --release --bins
+cargo build --locked --manifest-path "$PWD/Cargo.toml" --target "$target" --profile "$profile" --bins
 targets=(workspace_loader stock_code export_csv export_xlsx cw_conditions at_query saved_plan)
 mkdir -p artifacts
 for t in "${targets[@]}"; do
   mkdir -p "corpus/$t"
   echo "fuzz: $t for ${seconds}s"
-  "$CARGO_TARGET_DIR/$target/release/$t" -max_total_time="$seconds" -max_len=65536 -rss_limit_mb=2048 -timeout=10 \
+  "$CARGO_TARGET_DIR/$target/$profile/$t" -max_total_time="$seconds" -max_len=65536 -rss_limit_mb=2048 -timeout=10 \
     -artifact_prefix="artifacts/$t-" -print_final_stats=1 "corpus/$t" "seeds/$t" 2>&1 \
     | grep -E '^(#[0-9]+ +DONE|stat::number_of_executed_units|stat::peak_rss_mb|==|SUMMARY|thread)' || true
   # libFuzzer exits non-zero on a crash; pipefail is lost in the filter, so check artifacts.
