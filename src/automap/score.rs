@@ -1,8 +1,8 @@
 //! Ranking names against an index of PSA company names: a token-based fuzzy score in which
 //! rare words weigh more than common ones ("Smith Plumbing" and "Smith Electrical" share only
 //! the common "smith"), and a word with a one- or two-letter typo still counts (optimal string
-//! alignment distance from `strsim`). Only names sharing a similar word are scored, so
-//! 2,000 × 2,000 names rank in milliseconds.
+//! alignment distance from `strsim`). Only names sharing a similar word are scored, rarest
+//! words first, and only while they could still make the best few (see [`NameIndex::rank`]).
 
 use std::collections::{BTreeSet, HashMap};
 

@@ -3,6 +3,7 @@
 
 mod apply;
 mod exit_codes;
+mod import_requests;
 mod onboard;
 mod plan;
 mod recipes;

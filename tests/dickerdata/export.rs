@@ -410,3 +410,36 @@ fn a_workbook_that_inflates_past_the_limit_is_refused_fast() {
     assert!(started.elapsed() < std::time::Duration::from_secs(2), "{:?}", started.elapsed());
     assert!(matches!(e, ExportError::Open { .. }) && e.to_string().contains("inflates to more than"), "{e}");
 }
+
+/// Found by fuzzing (`export_xlsx`): a cell reference with more letters than a column can have
+/// overflows calamine's column arithmetic, a panic where overflow checks are on (debug builds,
+/// as here). The reader reports it as a malformed workbook naming the file.
+#[test]
+fn an_overflowing_cell_reference_is_a_malformed_workbook_not_a_panic() {
+    use std::io::{Read as _, Write as _};
+    let dir = tempfile::tempdir().unwrap();
+    let export = write(dir.path(), "export.xlsx", &ExportFile::portal(small_lines()));
+    let mut original = zip::ZipArchive::new(std::fs::File::open(&export).unwrap()).unwrap();
+    let path = dir.path().join("overflow.xlsx");
+    let mut out = zip::ZipWriter::new(std::fs::File::create(&path).unwrap());
+    let stored = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+    for i in 0..original.len() {
+        let mut entry = original.by_index(i).unwrap();
+        let name = entry.name().unwrap().into_owned();
+        let mut text = String::new();
+        entry.read_to_string(&mut text).unwrap();
+        if name == "xl/worksheets/sheet1.xml" {
+            assert!(text.contains(r#"<c r="A1""#), "{text}");
+            text = text.replacen(r#"<c r="A1""#, r#"<c r="AAAAAAAAAAAAAAAA1""#, 1);
+        }
+        out.start_file(name.as_str(), stored).unwrap();
+        out.write_all(text.as_bytes()).unwrap();
+    }
+    out.finish().unwrap();
+    let e = read_export(&path).unwrap_err();
+    assert!(matches!(e, ExportError::Open { .. }), "{e}");
+    assert!(
+        e.to_string().starts_with(&path.display().to_string()) && e.to_string().contains("malformed"),
+        "{e}"
+    );
+}

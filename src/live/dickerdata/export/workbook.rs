@@ -19,7 +19,7 @@ use super::lines::{Export, Lines, Origin};
 const SHEET: &str = "DETAILS";
 
 /// Most bytes a zip-based workbook may inflate to, all entries together (README, "File
-/// limits"): a 20,000-line export inflates to about 20 MB.
+/// limits"): a 20,000-line export inflates to about 10 MB (some 500 bytes of XML a line).
 pub const INFLATED_LIMIT: u64 = 256 * 1024 * 1024;
 
 /// Excel's last column is XFD, the 16,384th.
@@ -28,6 +28,22 @@ const MAX_COLUMNS: u32 = 16_384;
 pub(super) fn read(bytes: &[u8], extension: &str, file: &str) -> Result<Export, ExportError> {
     let open = |message: String| ExportError::Open { file: file.to_string(), message };
     check_inflated(bytes, INFLATED_LIMIT).map_err(open)?;
+    // calamine panics on some malformed workbooks (found by fuzzing: a cell reference such as
+    // `AAAAAAAAA1` overflows its column arithmetic where overflow checks are on): that is the
+    // file's fault, reported as an error naming it.
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| read_workbook(bytes, extension, file)))
+        .unwrap_or_else(|panic| {
+            let why = panic
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_default();
+            Err(open(format!("the workbook is malformed; reading it failed ({why})")))
+        })
+}
+
+fn read_workbook(bytes: &[u8], extension: &str, file: &str) -> Result<Export, ExportError> {
+    let open = |message: String| ExportError::Open { file: file.to_string(), message };
     let data = Cursor::new(bytes);
     // The format by extension, as calamine does for a path; anything else by content.
     let opened: Result<Sheets<Cursor<&[u8]>>, String> = match extension {
