@@ -77,13 +77,14 @@ fn scope() -> PsaScope {
 /// 1,000 updates (product 1 on agreements 1..=1000, 5 -> 6 seats) and 500 creates (product 6
 /// on agreements 1001..=1500), checked against the versions `live` read.
 fn plan(live: &PsaSnapshot) -> Plan {
+    let revenue = serde_json::to_value(cspctl::reconcile::money::Revenue::default()).expect("revenue");
     let mut actions = Vec::new();
     for a in 1..=UPDATES {
         let addition = live.additions.iter().find(|x| x.agreement == a && x.product == 1).expect("addition");
         actions.push(json!({
             "kind": "update", "client": format!("D{a}"), "client_name": format!("Client {a}"),
             "company": format!("C{a:05}"), "agreement": "Microsoft 365", "product": "P01", "mappings": ["m"],
-            "addition": addition.id, "fingerprint": addition.fingerprint, "changes": [],
+            "addition": addition.id, "fingerprint": addition.fingerprint, "changes": [], "revenue": revenue,
             "write": { "op": "update", "addition": addition.id, "agreement": a, "product": 1,
                        "expected": addition.fingerprint, "from_quantity": 5.0, "quantity": 6,
                        "effective_date": today() },
@@ -93,7 +94,7 @@ fn plan(live: &PsaSnapshot) -> Plan {
         actions.push(json!({
             "kind": "create", "client": format!("D{a}"), "client_name": format!("Client {a}"),
             "company": format!("C{a:05}"), "agreement": "Microsoft 365", "product": "P06", "mappings": ["m"],
-            "changes": [],
+            "changes": [], "revenue": revenue,
             "write": { "op": "create", "agreement": a, "product": 6, "quantity": 3, "unit_price": 20.0,
                        "effective_date": today() },
         }));
