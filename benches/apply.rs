@@ -8,15 +8,16 @@
 //!
 //! Run: `cargo bench --bench apply` (`APPLY_CONCURRENCY=N` for other than the CLI's 4).
 
+mod support;
+
 use std::time::{Duration, Instant};
 
 use chrono::{Days, NaiveDate};
-use cspctl::config::ConnectWiseSettings;
 use cspctl::live::Psa;
 use cspctl::live::autotask::{Autotask, AutotaskCredentials, AutotaskOptions};
-use cspctl::live::connectwise::{ConnectWise, ConnectWiseCredentials};
+use cspctl::live::connectwise::ConnectWise;
 use cspctl::live::sandbox::SandboxState;
-use cspctl::model::{Addition, Agreement, AgreementStatus, Company, Product, PsaScope, PsaSnapshot};
+use cspctl::model::{Addition, Agreement, AgreementStatus, Company, PsaScope, PsaSnapshot};
 use cspctl::reconcile::Plan;
 use cspctl::sim::{Faults, SimCredentials, SimShared};
 use serde_json::json;
@@ -45,16 +46,7 @@ fn seed(fingerprint: &str) -> SandboxState {
             end_date: end,
         });
     }
-    for j in 1..=10 {
-        psa.products.push(Product {
-            id: j,
-            identifier: format!("P{j:02}"),
-            description: format!("Product {j}"),
-            active: true,
-            unit_price: Some(20.0),
-            unit_cost: Some(15.0),
-        });
-    }
+    psa.products = support::catalog(10);
     for n in 0..CLIENTS * 5 {
         let addition = json!({
             "id": n + 1, "agreement": n / 5 + 1, "product": n % 5 + 1, "quantity": 5.0,
@@ -149,15 +141,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
         let shared = SimShared::new(seed("2026-02-01T10:00:00Z"), faults.clone(), SimCredentials::default());
         let sim = cspctl::sim::start("127.0.0.1:0".parse()?, shared).await?;
-        let [company, public, private, client_id] = SimCredentials::default().connectwise;
-        let settings = ConnectWiseSettings {
-            site: sim.url(),
-            company,
-            codebase: Some("v4_6_release".into()),
-            api_version: None,
-            concurrency: None,
-        };
-        let cw = ConnectWise::new(&settings, ConnectWiseCredentials::new(&public, &private, &client_id))?;
+        let cw =
+            ConnectWise::new(&support::connectwise_settings(sim.url()), support::connectwise_credentials())?;
         let plan_cw = plan(&cw.snapshot(&scope()).await?);
         let (requests, wall) = measure(&sim.shared, &cw, &plan_cw, concurrency).await;
         let writes = (UPDATES + CREATES) as u64;

@@ -10,16 +10,16 @@
 //!
 //! Run: `cargo bench --bench connectwise`
 
+mod support;
+
 use std::time::{Duration, Instant};
 
 use chrono::NaiveDate;
 use cspctl::config::ConnectWiseSettings;
 use cspctl::live::Psa;
-use cspctl::live::connectwise::{ConnectWise, ConnectWiseCredentials, DEFAULT_MAX_CONCURRENCY};
+use cspctl::live::connectwise::{ConnectWise, DEFAULT_MAX_CONCURRENCY};
 use cspctl::live::sandbox::SandboxState;
-use cspctl::model::{
-    Addition, Agreement, AgreementStatus, Company, Fingerprint, Product, PsaScope, PsaSnapshot,
-};
+use cspctl::model::{Addition, Agreement, AgreementStatus, Company, Fingerprint, PsaScope, PsaSnapshot};
 use cspctl::sim::{Faults, SimCredentials, SimShared};
 
 const LATENCY_MS: u64 = 50;
@@ -39,16 +39,7 @@ fn seed() -> SandboxState {
             end_date: None,
         });
     }
-    for j in 1..=10 {
-        psa.products.push(Product {
-            id: j,
-            identifier: format!("P{j:02}"),
-            description: format!("Product {j}"),
-            active: true,
-            unit_price: Some(20.0),
-            unit_cost: Some(15.0),
-        });
-    }
+    psa.products = support::catalog(10);
     for n in 0..20_000_i64 {
         psa.additions.push(Addition {
             id: n + 1,
@@ -94,14 +85,7 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
     let faults = Faults { latency_ms: LATENCY_MS, ..Faults::default() };
     let shared = SimShared::new(seed(), faults, SimCredentials::default());
     let sim = cspctl::sim::start("127.0.0.1:0".parse()?, shared).await?;
-    let [company, public, private, client_id] = SimCredentials::default().connectwise;
-    let settings = ConnectWiseSettings {
-        site: sim.url(),
-        company,
-        codebase: Some("v4_6_release".into()),
-        api_version: None,
-        concurrency: None,
-    };
+    let settings = support::connectwise_settings(sim.url());
     let scenarios = [
         Scenario {
             name: "all 2000 companies, 200 agreements",
@@ -124,8 +108,7 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
         let mut best = Duration::MAX;
         let mut requests = 0;
         for _ in 0..RUNS {
-            let credentials = ConnectWiseCredentials::new(&public, &private, &client_id);
-            let client = ConnectWise::new(&settings, credentials)?;
+            let client = ConnectWise::new(&settings, support::connectwise_credentials())?;
             sim.shared.reset_stats();
             let started = Instant::now();
             let snapshot = client.snapshot(&scope).await?;
@@ -172,7 +155,6 @@ async fn limited(
         "\n{agreements} agreements, the tenant serves {SERVER_LIMIT} at once ({SERVER_LIMIT} more wait, beyond that 429), floor {} ms ({round_trips} round trips)",
         floor.as_millis()
     );
-    let [_, public, private, client_id] = SimCredentials::default().connectwise;
     let cases: [(&str, Option<usize>, Option<usize>); 5] = [
         ("fixed 8 (before)", Some(8), None),
         ("fixed 32 (at the limit)", Some(32), None),
@@ -184,8 +166,7 @@ async fn limited(
         let mut best: Option<(Duration, u64, u64, String)> = None;
         for _ in 0..RUNS {
             let settings = ConnectWiseSettings { concurrency: bound, ..settings.clone() };
-            let credentials = ConnectWiseCredentials::new(&public, &private, &client_id);
-            let mut client = ConnectWise::new(&settings, credentials)?;
+            let mut client = ConnectWise::new(&settings, support::connectwise_credentials())?;
             if let Some(limit) = fixed {
                 client = client.with_fixed_concurrency(limit);
             }

@@ -8,18 +8,19 @@
 //! `SCALE_CLIENTS=N` for another size. Peak memory: run the built binary under
 //! `/usr/bin/time -v` with one `SCALE_PSA`.
 
+mod support;
+
 use std::time::{Duration, Instant};
 
 use chrono::NaiveDate;
-use cspctl::config::ConnectWiseSettings;
 use cspctl::live::autotask::{Autotask, AutotaskCredentials, AutotaskOptions, MAX_PER_ENDPOINT};
-use cspctl::live::connectwise::{ConnectWise, ConnectWiseCredentials, DEFAULT_MAX_CONCURRENCY};
+use cspctl::live::connectwise::{ConnectWise, DEFAULT_MAX_CONCURRENCY};
 use cspctl::live::dickerdata::{DickerDataApi, DickerDataCredentials};
 use cspctl::live::sandbox::SandboxState;
 use cspctl::live::{Distributor, Psa};
 use cspctl::model::{
     Addition, Agreement, AgreementStatus, Company, Customer, DistributorSnapshot, Fingerprint, Licence,
-    LicenceStatus, Product, PsaScope, PsaSnapshot,
+    LicenceStatus, PsaScope, PsaSnapshot,
 };
 use cspctl::sim::{Faults, SimCredentials, SimShared};
 
@@ -43,16 +44,7 @@ fn seed(clients: usize) -> SandboxState {
         });
         dd.customers.push(Customer { id: format!("{i:08X}"), name: format!("COMPANY {i} PTY LTD") });
     }
-    for j in 1..=LINES_PER_CLIENT as i64 {
-        psa.products.push(Product {
-            id: j,
-            identifier: format!("P{j:02}"),
-            description: format!("Product {j}"),
-            active: true,
-            unit_price: Some(20.0),
-            unit_cost: Some(15.0),
-        });
-    }
+    psa.products = support::catalog(LINES_PER_CLIENT as i64);
     for n in 0..(clients * LINES_PER_CLIENT) as i64 {
         let client = n / LINES_PER_CLIENT as i64 + 1;
         psa.additions.push(Addition {
@@ -129,15 +121,8 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
 
     let scope = scope(clients);
     if which.is_empty() || which == "connectwise" {
-        let [company, public, private, client_id] = SimCredentials::default().connectwise;
-        let settings = ConnectWiseSettings {
-            site: sim.url(),
-            company,
-            codebase: Some("v4_6_release".into()),
-            api_version: None,
-            concurrency: None,
-        };
-        let cw = ConnectWise::new(&settings, ConnectWiseCredentials::new(&public, &private, &client_id))?;
+        let cw =
+            ConnectWise::new(&support::connectwise_settings(sim.url()), support::connectwise_credentials())?;
         sim.shared.reset_stats();
         let started = Instant::now();
         let snapshot = cw.snapshot(&scope).await?;
