@@ -484,6 +484,27 @@ fn fixture(clients_with_company: usize, clients_without: usize, seed: u64) -> Fi
     Fixture { companies, inactive, clients }
 }
 
+impl Fixture {
+    /// The fixture as automap takes it: the clients, the PSA's companies (the MSP's own is
+    /// id 0) and the bench's fixed date.
+    fn inputs(&self) -> (DistributorSnapshot, PsaSnapshot, Options) {
+        let dd = DistributorSnapshot {
+            customers: self.clients.iter().map(|(c, _)| c.clone()).collect(),
+            licences: Vec::new(),
+        };
+        let psa = PsaSnapshot {
+            companies: self.companies.clone(),
+            inactive_companies: self.inactive.clone(),
+            ..PsaSnapshot::default()
+        };
+        let options = Options {
+            own_companies: [0].into(),
+            today: NaiveDate::from_ymd_opt(2026, 12, 1).unwrap_or_default(),
+        };
+        (dd, psa, options)
+    }
+}
+
 #[derive(Default)]
 struct Quality {
     links: usize,
@@ -494,19 +515,7 @@ struct Quality {
 }
 
 fn ours(f: &Fixture) -> (Quality, Duration) {
-    let dd = DistributorSnapshot {
-        customers: f.clients.iter().map(|(c, _)| c.clone()).collect(),
-        licences: Vec::new(),
-    };
-    let psa = PsaSnapshot {
-        companies: f.companies.clone(),
-        inactive_companies: f.inactive.clone(),
-        ..PsaSnapshot::default()
-    };
-    let options = Options {
-        own_companies: [0].into(),
-        today: NaiveDate::from_ymd_opt(2026, 12, 1).unwrap_or_default(),
-    };
+    let (dd, psa, options) = f.inputs();
     let started = Instant::now();
     let proposals = propose(&dd, &psa, &Known::default(), &options);
     let took = started.elapsed();
@@ -612,19 +621,7 @@ fn speed(f: &Fixture) {
 
 /// `AUTOMAP_SHOW=N`: prints up to N wrong links and top-3 misses, to study the rule.
 fn show_misses(f: &Fixture, n: usize) {
-    let dd = DistributorSnapshot {
-        customers: f.clients.iter().map(|(c, _)| c.clone()).collect(),
-        licences: Vec::new(),
-    };
-    let psa = PsaSnapshot {
-        companies: f.companies.clone(),
-        inactive_companies: f.inactive.clone(),
-        ..PsaSnapshot::default()
-    };
-    let options = Options {
-        own_companies: [0].into(),
-        today: NaiveDate::from_ymd_opt(2026, 12, 1).unwrap_or_default(),
-    };
+    let (dd, psa, options) = f.inputs();
     let proposals = propose(&dd, &psa, &Known::default(), &options);
     let truth: HashMap<&str, Option<i64>> = f.clients.iter().map(|(c, t)| (c.id.as_str(), *t)).collect();
     let name: HashMap<String, &str> =
