@@ -31,6 +31,19 @@ fn example() -> (Workspace, SandboxState) {
     (ws, state)
 }
 
+/// A temporary copy of the example workspace that points at the simulator at `url`.
+fn example_copy(url: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("temp dir");
+    for entry in ["cspctl.yaml", "products.yaml", "state.yaml", "clients/contoso.yaml", "clients/others.yaml"]
+    {
+        let target = dir.path().join(entry);
+        std::fs::create_dir_all(target.parent().expect("parent")).expect("mkdir");
+        let text = std::fs::read_to_string(example_dir().join(entry)).expect("read example");
+        std::fs::write(&target, text.replace("http://127.0.0.1:8080", url)).expect("write");
+    }
+    dir
+}
+
 #[tokio::test]
 async fn plan_apply_plan_converges_through_the_connectwise_client() {
     let (ws, state) = example();
@@ -148,14 +161,7 @@ async fn the_cli_plans_and_applies_over_http_without_printing_keys() {
     let (_, state) = example();
     let shared = SimShared::new(state, Faults::default(), credentials);
     let sim = cspctl::sim::start("127.0.0.1:0".parse().expect("addr"), shared).await.expect("sim");
-    let dir = tempfile::tempdir().expect("temp dir");
-    for entry in ["cspctl.yaml", "products.yaml", "state.yaml", "clients/contoso.yaml", "clients/others.yaml"]
-    {
-        let target = dir.path().join(entry);
-        std::fs::create_dir_all(target.parent().expect("parent")).expect("mkdir");
-        let text = std::fs::read_to_string(example_dir().join(entry)).expect("read example");
-        std::fs::write(&target, text.replace("http://127.0.0.1:8080", &sim.url())).expect("write");
-    }
+    let dir = example_copy(&sim.url());
     let path = dir.path().to_path_buf();
     let outputs = tokio::task::spawn_blocking(move || {
         let date = ["--date", "2026-11-28"];
@@ -211,14 +217,7 @@ async fn verbose_plan_logs_each_request_without_colour_or_secrets() {
     )
     .await
     .expect("sim");
-    let dir = tempfile::tempdir().expect("temp dir");
-    for entry in ["cspctl.yaml", "products.yaml", "state.yaml", "clients/contoso.yaml", "clients/others.yaml"]
-    {
-        let target = dir.path().join(entry);
-        std::fs::create_dir_all(target.parent().expect("parent")).expect("mkdir");
-        let text = std::fs::read_to_string(example_dir().join(entry)).expect("read example");
-        std::fs::write(&target, text.replace("http://127.0.0.1:8080", &sim.url())).expect("write");
-    }
+    let dir = example_copy(&sim.url());
     let path = dir.path().to_path_buf();
     let run = move |args: &[&str], env: &[(&str, &str)]| {
         let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_cspctl"));
