@@ -148,6 +148,11 @@ impl SimShared {
         }
     }
 
+    /// Moves with every change of the state: what an index built from it is valid for.
+    pub fn generation(&self) -> u64 {
+        self.generation.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
     /// A value derived from the state (an index), built once per generation of the state and
     /// shared by every request until the state changes: queries then cost what they return,
     /// not a scan of every row.

@@ -30,7 +30,7 @@ use serde_json::{Value, json};
 
 use super::SimShared;
 use query::Query;
-use records::{ENTITIES, records};
+use records::{ENTITIES, Index};
 use units::UnitBook;
 
 /// Requests one integration may have in flight per endpoint before Autotask refuses more.
@@ -82,6 +82,8 @@ pub struct Dialect {
     counted: AtomicU64,
     /// Time each admitted request takes on the server, holding its thread-limit slot.
     work_ms: AtomicU64,
+    /// The index of the records as they last were.
+    index: Mutex<Option<Arc<Index>>>,
 }
 
 /// What a test can learn about the dialect beyond `/_sandbox/stats`.
@@ -221,6 +223,21 @@ impl Dialect {
         Ok(Slot { dialect: self, endpoint: endpoint.to_string() })
     }
 
+    /// The index of the records as they are at `generation` with `book` synced to it; callers
+    /// hold the state lock, so the state cannot move while they read through it.
+    fn index(&self, generation: u64, book: &UnitBook) -> Arc<Index> {
+        let key = (generation, book.version());
+        let mut cached = self.index.lock().unwrap_or_else(|p| p.into_inner());
+        match &*cached {
+            Some(index) if index.built_from == key => index.clone(),
+            _ => {
+                let index = Arc::new(Index::new(key));
+                *cached = Some(index.clone());
+                index
+            }
+        }
+    }
+
     fn quirks(&self) -> Quirks {
         self.quirks.lock().unwrap_or_else(|p| p.into_inner()).clone()
     }
@@ -323,26 +340,27 @@ impl Dialect {
             }
             _ => i64::MIN,
         };
+        let calendar = self.shared.calendar();
         let state = self.shared.lock_state();
         let mut book = self.units.lock().unwrap_or_else(|p| p.into_inner());
-        book.sync(&state.psa, today(&self.shared));
-        let all = records(entity, &state.psa, &book, self.shared.calendar());
+        let generation = self.shared.generation();
+        book.sync_at(&state.psa, today(&self.shared), generation);
+        let index = self.index(generation, &book);
+        let table = index.table(entity, &state.psa, &book, calendar);
+        let positions = match query.narrowed(|field| table.postings(field)) {
+            Some(positions) => positions,
+            None => (0..table.len() as u32).collect(),
+        };
+        let first = positions.partition_point(|&p| table.id(p as usize) <= after);
+        let mut matching = positions[first..]
+            .iter()
+            .map(|&p| table.record(p as usize, &state.psa, &book, calendar))
+            .filter(|r| query.matches(r));
         if let QueryKind::Count = kind {
-            let n = all.iter().filter(|r| query.matches(r)).count();
-            return axum::Json(json!({ "queryCount": n })).into_response();
+            return axum::Json(json!({ "queryCount": matching.count() })).into_response();
         }
-        let mut page = Vec::new();
-        let mut more = false;
-        for r in all.iter().filter(|r| r.id > after) {
-            if !query.matches(r) {
-                continue;
-            }
-            if page.len() == query.max_records {
-                more = true;
-                break;
-            }
-            page.push(r);
-        }
+        let page: Vec<_> = matching.by_ref().take(query.max_records).collect();
+        let more = matching.next().is_some();
         let next = match page.last() {
             Some(last) if more => {
                 let paging = json!({ "pageSize": query.max_records, "lastId": last.id, "query": fingerprint(&parsed) })
@@ -410,6 +428,7 @@ pub fn routes(shared: Arc<SimShared>) -> Router {
         thread_refusals: AtomicU64::new(0),
         counted: AtomicU64::new(0),
         work_ms: AtomicU64::new(0),
+        index: Mutex::new(None),
         quirks: Mutex::new(Quirks::default()),
     });
     {

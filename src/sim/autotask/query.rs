@@ -33,12 +33,26 @@ pub enum Condition {
     Leaf { field: &'static str, op: Op, value: Value, set: ValueSet },
 }
 
-/// The values of an `in` / `notIn` list, whole numbers apart so ids compare without formatting.
-#[derive(Debug, Default)]
-pub struct ValueSet {
-    whole: HashSet<i64>,
-    other: HashSet<String>,
+/// A value as an `in` list compares it: whole numbers apart, so ids compare without
+/// formatting, anything else by its [`normal`] form. Indexes are keyed the same way.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Key {
+    /// A whole number (or a string holding one).
+    Whole(i64),
+    /// Any other value, normalised.
+    Text(String),
 }
+
+impl Key {
+    /// The key of a value.
+    pub fn of(v: &Value) -> Key {
+        whole(v).map_or_else(|| Key::Text(normal(v)), Key::Whole)
+    }
+}
+
+/// The values of an `in` / `notIn` list.
+#[derive(Debug, Default)]
+pub struct ValueSet(HashSet<Key>);
 
 fn whole(v: &Value) -> Option<i64> {
     match v {
@@ -50,23 +64,16 @@ fn whole(v: &Value) -> Option<i64> {
 
 impl ValueSet {
     fn new(list: &[Value]) -> Self {
-        let mut set = ValueSet::default();
-        for v in list {
-            match whole(v) {
-                Some(n) => set.whole.insert(n),
-                None => set.other.insert(normal(v)),
-            };
-        }
-        set
+        ValueSet(list.iter().map(Key::of).collect())
     }
 
     fn contains(&self, v: &Value) -> bool {
-        match whole(v) {
-            Some(n) => self.whole.contains(&n),
-            None => self.other.contains(&normal(v)),
-        }
+        self.0.contains(&Key::of(v))
     }
 }
+
+/// Record positions by the key of one field, as an index of an entity holds them.
+pub type Postings = std::collections::HashMap<Key, Vec<u32>>;
 
 /// A comparison operator.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -137,6 +144,23 @@ impl Query {
     pub fn matches(&self, record: &Record<'_>) -> bool {
         self.filter.iter().all(|c| c.holds(record))
     }
+
+    /// The positions an index narrows this query to (every match is among them, ascending),
+    /// when one of its conditions is an `in` list on an indexed field; `None` means a scan.
+    pub fn narrowed<'a>(&self, postings: impl Fn(&str) -> Option<&'a Postings> + Copy) -> Option<Vec<u32>> {
+        let mut positions = narrowest(&self.filter, postings)?;
+        positions.sort_unstable();
+        positions.dedup();
+        Some(positions)
+    }
+}
+
+/// The smallest narrowing of conditions that must all hold.
+fn narrowest<'a>(
+    all: &[Condition],
+    postings: impl Fn(&str) -> Option<&'a Postings> + Copy,
+) -> Option<Vec<u32>> {
+    all.iter().filter_map(|c| c.narrowed(postings)).min_by_key(Vec::len)
 }
 
 fn canonical(entity: &str, name: &str) -> Result<&'static str, String> {
@@ -257,6 +281,25 @@ fn text(v: &Value) -> String {
 }
 
 impl Condition {
+    /// Positions that can satisfy this condition (unsorted, maybe repeated), if an index knows.
+    fn narrowed<'a>(&self, postings: impl Fn(&str) -> Option<&'a Postings> + Copy) -> Option<Vec<u32>> {
+        match self {
+            Condition::Leaf { field, op: Op::In, set, .. } => {
+                let postings = postings(field)?;
+                Some(set.0.iter().filter_map(|k| postings.get(k)).flatten().copied().collect())
+            }
+            Condition::Leaf { .. } => None,
+            Condition::All(items) => narrowest(items, postings),
+            Condition::Any(items) => {
+                let mut out = Vec::new();
+                for c in items {
+                    out.extend(c.narrowed(postings)?);
+                }
+                Some(out)
+            }
+        }
+    }
+
     fn holds(&self, record: &Record<'_>) -> bool {
         match self {
             Condition::All(items) => items.iter().all(|c| c.holds(record)),

@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use chrono::NaiveDate;
 use serde_json::{Map, Value, json};
 
+use super::query::{Key, Postings};
 use super::units::UnitBook;
 use crate::model::{AgreementStatus, Calendar, PsaId, PsaSnapshot};
 
@@ -182,64 +183,281 @@ impl Record<'_> {
     }
 }
 
-/// Every record of an entity, ordered by id.
-pub fn records<'a>(
-    entity: &str,
-    psa: &'a PsaSnapshot,
-    units: &UnitBook,
-    calendar: Calendar,
-) -> Vec<Record<'a>> {
-    let mut out: Vec<Record<'a>> = match entity {
-        "Companies" => psa
-            .companies
-            .iter()
-            .map(|c| Record {
-                id: c.id,
-                view: View::Company(c, !psa.inactive_companies.contains(&c.id)),
-                calendar,
-            })
-            .collect(),
-        "Contracts" => {
-            psa.agreements.iter().map(|a| Record { id: a.id, view: View::Contract(a), calendar }).collect()
-        }
-        "Services" => {
-            psa.products.iter().map(|p| Record { id: p.id, view: View::Service(p), calendar }).collect()
-        }
-        "ContractServices" => psa
-            .additions
-            .iter()
-            .map(|a| Record { id: a.id, view: View::ContractService(a), calendar })
-            .collect(),
-        "ContractServiceUnits" => {
-            let contracts: HashMap<PsaId, &crate::model::Agreement> =
-                psa.agreements.iter().map(|a| (a.id, a)).collect();
-            let mut rows = Vec::new();
-            for a in &psa.additions {
-                let contract = contracts.get(&a.agreement).copied();
-                let contract_end = contract.and_then(|c| c.end_date);
-                let list = units.rows(a.id);
-                for (i, r) in list.iter().enumerate() {
-                    let end = list.get(i + 1).map(|n| n.start.pred_opt().unwrap_or(n.start)).or(contract_end);
-                    rows.push(Record {
-                        id: r.id,
-                        view: View::Unit {
-                            contract: a.agreement,
-                            contract_service: a.id,
-                            service: a.product,
-                            start: r.start,
-                            end,
-                            units: r.units,
-                            price: a.unit_price,
-                            cost: a.unit_cost,
-                        },
-                        calendar,
-                    });
+/// Where a record lives in the state: what an index holds instead of the record itself.
+#[derive(Debug, Clone, Copy)]
+enum Place {
+    Company(u32),
+    Contract(u32),
+    Service(u32),
+    ContractService(u32),
+    /// A unit row: the position of its contract service and of the row in its list, and the
+    /// date the row ends (the day before the next row, else the contract's end).
+    Unit {
+        addition: u32,
+        row: u32,
+        end: Option<NaiveDate>,
+    },
+}
+
+/// The fields an index keys each entity by: ids and the references cspctl's `in` lists name.
+fn indexed(entity: &str) -> &'static [&'static str] {
+    match entity {
+        "Companies" => &["id", "companyNumber", "companyName"],
+        "Contracts" => &["id", "companyID"],
+        "Services" => &["id", "name"],
+        "ContractServices" => &["id", "contractID", "serviceID"],
+        "ContractServiceUnits" => &["id", "contractID", "contractServiceID", "serviceID"],
+        _ => &[],
+    }
+}
+
+/// One entity's records ordered by id, with postings of its [`indexed`] fields.
+#[derive(Debug, Default)]
+pub struct Table {
+    places: Vec<(PsaId, Place)>,
+    postings: HashMap<&'static str, Postings>,
+}
+
+impl Table {
+    fn build(entity: &str, psa: &PsaSnapshot, units: &UnitBook, calendar: Calendar) -> Table {
+        let at = |i: usize| u32::try_from(i).expect("fewer than 2^32 records");
+        let mut places: Vec<(PsaId, Place)> = match entity {
+            "Companies" => {
+                psa.companies.iter().enumerate().map(|(i, c)| (c.id, Place::Company(at(i)))).collect()
+            }
+            "Contracts" => {
+                psa.agreements.iter().enumerate().map(|(i, a)| (a.id, Place::Contract(at(i)))).collect()
+            }
+            "Services" => {
+                psa.products.iter().enumerate().map(|(i, p)| (p.id, Place::Service(at(i)))).collect()
+            }
+            "ContractServices" => {
+                psa.additions.iter().enumerate().map(|(i, a)| (a.id, Place::ContractService(at(i)))).collect()
+            }
+            "ContractServiceUnits" => {
+                let contract_end: HashMap<PsaId, Option<NaiveDate>> =
+                    psa.agreements.iter().map(|a| (a.id, a.end_date)).collect();
+                let mut rows = Vec::new();
+                for (i, a) in psa.additions.iter().enumerate() {
+                    let list = units.rows(a.id);
+                    let last = contract_end.get(&a.agreement).copied().flatten();
+                    for (r, row) in list.iter().enumerate() {
+                        let end = list.get(r + 1).map(|n| n.start.pred_opt().unwrap_or(n.start)).or(last);
+                        rows.push((row.id, Place::Unit { addition: at(i), row: at(r), end }));
+                    }
+                }
+                rows
+            }
+            _ => Vec::new(),
+        };
+        places.sort_by_key(|(id, _)| *id);
+        let mut table = Table { places, postings: HashMap::new() };
+        for field in indexed(entity) {
+            let mut postings = Postings::new();
+            for i in 0..table.places.len() {
+                if let Some(v) = table.record(i, psa, units, calendar).field(field) {
+                    postings.entry(Key::of(&v)).or_default().push(at(i));
                 }
             }
-            rows
+            table.postings.insert(field, postings);
         }
-        _ => Vec::new(),
-    };
-    out.sort_by_key(|r| r.id);
-    out
+        table
+    }
+
+    /// How many records the entity has.
+    pub fn len(&self) -> usize {
+        self.places.len()
+    }
+
+    /// The id of the record at `position`.
+    pub fn id(&self, position: usize) -> PsaId {
+        self.places[position].0
+    }
+
+    /// The postings of a field, if the table keys it.
+    pub fn postings(&self, field: &str) -> Option<&Postings> {
+        self.postings.get(field)
+    }
+
+    /// The record at `position` (ascending positions are ascending ids).
+    pub fn record<'a>(
+        &self,
+        position: usize,
+        psa: &'a PsaSnapshot,
+        units: &UnitBook,
+        calendar: Calendar,
+    ) -> Record<'a> {
+        let (id, place) = self.places[position];
+        let view = match place {
+            Place::Company(i) => {
+                let c = &psa.companies[i as usize];
+                View::Company(c, !psa.inactive_companies.contains(&c.id))
+            }
+            Place::Contract(i) => View::Contract(&psa.agreements[i as usize]),
+            Place::Service(i) => View::Service(&psa.products[i as usize]),
+            Place::ContractService(i) => View::ContractService(&psa.additions[i as usize]),
+            Place::Unit { addition, row, end } => {
+                let a = &psa.additions[addition as usize];
+                let r = &units.rows(a.id)[row as usize];
+                View::Unit {
+                    contract: a.agreement,
+                    contract_service: a.id,
+                    service: a.product,
+                    start: r.start,
+                    end,
+                    units: r.units,
+                    price: a.unit_price,
+                    cost: a.unit_cost,
+                }
+            }
+        };
+        Record { id, view, calendar }
+    }
+}
+
+/// Every entity's [`Table`], built on first use from one state of the sandbox and its unit
+/// book: queries then cost what they return rather than a sort of every row.
+#[derive(Debug)]
+pub struct Index {
+    /// The state generation and unit book version the tables are built from.
+    pub built_from: (u64, u64),
+    tables: [std::sync::OnceLock<Table>; ENTITIES.len()],
+}
+
+impl Index {
+    /// An index of the state at `built_from`, its tables not yet built.
+    pub fn new(built_from: (u64, u64)) -> Index {
+        Index { built_from, tables: Default::default() }
+    }
+
+    /// The table of `entity`, built from the state this index belongs to.
+    pub fn table(&self, entity: &str, psa: &PsaSnapshot, units: &UnitBook, calendar: Calendar) -> &Table {
+        let slot = ENTITIES.iter().position(|e| *e == entity).expect("a served entity");
+        self.tables[slot].get_or_init(|| Table::build(entity, psa, units, calendar))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::NaiveDate;
+    use serde_json::json;
+
+    use super::super::query::Query;
+    use super::super::units::UnitBook;
+    use super::*;
+    use crate::model::{Addition, Agreement, Company, Fingerprint, Product};
+
+    /// Companies, contracts and services in shuffled id order, with names that differ by case.
+    fn state() -> PsaSnapshot {
+        let day = NaiveDate::from_ymd_opt(2026, 1, 1);
+        let mut psa = PsaSnapshot::default();
+        for i in (1..=60).rev() {
+            let id = (i * 37) % 61;
+            psa.companies.push(Company {
+                id,
+                identifier: if i % 2 == 0 { format!("C{i}") } else { format!("c{i}") },
+                name: format!("Company {}", i % 7),
+            });
+            psa.agreements.push(Agreement {
+                id: 1000 + id,
+                name: "M365".into(),
+                company: id,
+                status: AgreementStatus::Active,
+                start_date: day,
+                end_date: None,
+            });
+        }
+        for j in 1..=4 {
+            psa.products.push(Product {
+                id: j,
+                identifier: format!("P{j}"),
+                description: String::new(),
+                active: true,
+                unit_price: None,
+                unit_cost: None,
+            });
+        }
+        for n in 0..240 {
+            psa.additions.push(Addition {
+                id: 90_000 - n,
+                agreement: 1000 + (n * 13) % 61,
+                product: n % 4 + 1,
+                quantity: n as f64,
+                description: None,
+                unit_price: None,
+                unit_cost: None,
+                effective_date: day,
+                cancelled_date: None,
+                adjusted_on: None,
+                fingerprint: Fingerprint(String::new()),
+            });
+        }
+        psa
+    }
+
+    /// Ids a query returns through the index's narrowing and by scanning every record.
+    fn both(
+        entity: &str,
+        filter: serde_json::Value,
+        psa: &PsaSnapshot,
+        book: &UnitBook,
+    ) -> (Vec<i64>, Vec<i64>) {
+        let query = Query::parse(entity, &json!({ "Filter": filter })).expect("query");
+        let calendar = Calendar::default();
+        let table = Table::build(entity, psa, book, calendar);
+        let ids = |positions: Vec<u32>| -> Vec<i64> {
+            positions
+                .into_iter()
+                .map(|p| table.record(p as usize, psa, book, calendar))
+                .filter(|r| query.matches(r))
+                .map(|r| r.id)
+                .collect()
+        };
+        let narrowed = query.narrowed(|f| table.postings(f)).expect("an indexed condition");
+        (ids(narrowed), ids((0..table.len() as u32).collect()))
+    }
+
+    #[test]
+    fn narrowed_queries_return_what_a_scan_returns_in_id_order() {
+        let psa = state();
+        let mut book = UnitBook::default();
+        book.sync(&psa, NaiveDate::from_ymd_opt(2026, 6, 1).expect("day"));
+        let cases = [
+            (
+                "Companies",
+                json!([{ "op": "or", "items": [
+                { "op": "in", "field": "companyNumber", "value": ["C2", "c2", "C3", "nope"] },
+                { "op": "in", "field": "companyName", "value": ["COMPANY 4"] }] }]),
+            ),
+            ("Contracts", json!([{ "op": "in", "field": "companyID", "value": [3, "5", 7.0, 99] }])),
+            (
+                "ContractServices",
+                json!([
+                { "op": "in", "field": "contractID", "value": [1003, 1005, 1040] },
+                { "op": "gt", "field": "serviceID", "value": 1 }]),
+            ),
+            (
+                "ContractServiceUnits",
+                json!([{ "op": "and", "items": [
+                { "op": "in", "field": "contractID", "value": [1003, 1005] },
+                { "op": "in", "field": "serviceID", "value": [2] }] }]),
+            ),
+            ("Services", json!([{ "op": "in", "field": "name", "value": ["p1", "P3"] }])),
+        ];
+        for (entity, filter) in cases {
+            let (narrowed, scanned) = both(entity, filter, &psa, &book);
+            assert!(!scanned.is_empty(), "{entity}: the case selects something");
+            assert!(scanned.windows(2).all(|w| w[0] < w[1]), "{entity}: ids ascend");
+            assert_eq!(narrowed, scanned, "{entity}");
+        }
+    }
+
+    #[test]
+    fn a_query_with_no_in_list_on_an_indexed_field_is_a_scan() {
+        let query =
+            Query::parse("Contracts", &json!({ "Filter": [{ "op": "gte", "field": "id", "value": 0 }] }))
+                .expect("query");
+        let table = Table::build("Contracts", &state(), &UnitBook::default(), Calendar::default());
+        assert_eq!(query.narrowed(|f| table.postings(f)), None);
+    }
 }

@@ -37,6 +37,10 @@ pub struct UnitBook {
     services: HashMap<PsaId, ServiceUnits>,
     next_row: PsaId,
     next_adjustment: PsaId,
+    /// Moves whenever a row changes, so an index of the rows knows it is stale.
+    version: u64,
+    /// The state generation the book was last synced with.
+    synced: Option<u64>,
 }
 
 /// Why an adjustment was refused, in Autotask's words.
@@ -74,7 +78,22 @@ impl UnitBook {
                 None => rows.push(self.row(start, a.quantity.round() as i64, false)),
             }
             self.services.insert(a.id, ServiceUnits { rows, seen });
+            self.version += 1;
         }
+    }
+
+    /// [`UnitBook::sync`], skipped when the state has not changed since the last sync at
+    /// `generation` (a read then costs nothing per contract service).
+    pub fn sync_at(&mut self, psa: &PsaSnapshot, today: NaiveDate, generation: u64) {
+        if self.synced != Some(generation) {
+            self.sync(psa, today);
+            self.synced = Some(generation);
+        }
+    }
+
+    /// Changes with every change of a row.
+    pub fn version(&self) -> u64 {
+        self.version
     }
 
     fn row(&mut self, start: NaiveDate, units: i64, adjusted: bool) -> UnitRow {
@@ -123,6 +142,7 @@ impl UnitBook {
             }
         }
         self.next_adjustment += 1;
+        self.version += 1;
         Ok(self.next_adjustment)
     }
 
