@@ -6,7 +6,7 @@
 //! (ConnectWise: the writes at the apply concurrency; Autotask: 1,500 adjustments through its
 //! three-per-endpoint limit).
 //!
-//! Run: `cargo bench --bench apply` (`APPLY_CONCURRENCY=N` for other than the CLI's 4).
+//! Run: `cargo bench --bench apply` (`APPLY_CONCURRENCY=N` for other than each PSA's default).
 
 mod support;
 
@@ -132,11 +132,10 @@ async fn measure(shared: &SimShared, psa: &dyn Psa, plan: &Plan, concurrency: us
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let concurrency: usize =
-        std::env::var("APPLY_CONCURRENCY").ok().and_then(|v| v.parse().ok()).unwrap_or(4);
+    let asked: Option<usize> = std::env::var("APPLY_CONCURRENCY").ok().and_then(|v| v.parse().ok());
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     runtime.block_on(async {
-        println!("apply through the simulator, {LATENCY_MS} ms per response, {concurrency} writes in flight");
+        println!("apply through the simulator, {LATENCY_MS} ms per response");
         let faults = Faults { latency_ms: LATENCY_MS, ..Faults::default() };
 
         let shared = SimShared::new(seed("2026-02-01T10:00:00Z"), faults.clone(), SimCredentials::default());
@@ -144,6 +143,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let cw =
             ConnectWise::new(&support::connectwise_settings(sim.url()), support::connectwise_credentials())?;
         let plan_cw = plan(&cw.snapshot(&scope()).await?);
+        let concurrency = asked.unwrap_or_else(|| cw.writes_in_flight());
+        println!("connectwise: {concurrency} writes in flight");
         let (requests, wall) = measure(&sim.shared, &cw, &plan_cw, concurrency).await;
         let writes = (UPDATES + CREATES) as u64;
         let floor = Duration::from_millis(writes.div_ceil(concurrency as u64) * LATENCY_MS);
@@ -160,6 +161,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         };
         let at = Autotask::new(options, AutotaskCredentials::new(&code, &user, &secret))?;
         let plan_at = plan(&at.snapshot(&scope()).await?);
+        let concurrency = asked.unwrap_or_else(|| at.writes_in_flight());
+        println!("autotask: {concurrency} writes in flight");
         let (requests, wall) = measure(&sim.shared, &at, &plan_at, concurrency).await;
         // Every change needs one adjustment, and Autotask takes three at a time per endpoint.
         let floor = Duration::from_millis(((UPDATES + CREATES) as u64).div_ceil(3) * LATENCY_MS);

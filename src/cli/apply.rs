@@ -19,9 +19,9 @@ pub struct ApplyArgs {
     /// Apply without asking (required when not at a terminal, e.g. in CI).
     #[arg(long)]
     auto_approve: bool,
-    /// Writes in flight at once.
-    #[arg(long, default_value_t = 4)]
-    concurrency: usize,
+    /// Writes in flight at once [default: 4; Autotask: 6, two per slot of its per-endpoint limit].
+    #[arg(long, value_name = "N")]
+    concurrency: Option<usize>,
     /// Append one JSON line per write to this file.
     #[arg(long, value_name = "FILE")]
     audit_log: Option<PathBuf>,
@@ -119,20 +119,26 @@ pub async fn run(args: &ApplyArgs, printer: &Printer) -> Result<ExitStatus, CliE
         "interrupted: no new write starts; writes in flight finish and are recorded (interrupt again to stop at once)",
     )
     .map_err(|e| CliError::msg(format!("cannot watch for interrupts: {e}")))?;
-    let run = crate::apply::run(&plan, live.psa.as_ref(), args.concurrency, interrupt.flag(), |event| {
-        let (written, line) = match event {
-            Event::Done(action, result) => {
-                (audit.as_mut().map(|log| log.record(action, result)), outcome_line(action, result))
+    let run = crate::apply::run(
+        &plan,
+        live.psa.as_ref(),
+        args.concurrency.unwrap_or_else(|| live.psa.writes_in_flight()),
+        interrupt.flag(),
+        |event| {
+            let (written, line) = match event {
+                Event::Done(action, result) => {
+                    (audit.as_mut().map(|log| log.record(action, result)), outcome_line(action, result))
+                }
+                Event::Duplicate(d) => (audit.as_mut().map(|log| log.record_duplicate(d)), duplicate_line(d)),
+            };
+            if let Some(Err(e)) = written {
+                printer.status(&format!("warning: audit log not written: {e}"));
             }
-            Event::Duplicate(d) => (audit.as_mut().map(|log| log.record_duplicate(d)), duplicate_line(d)),
-        };
-        if let Some(Err(e)) = written {
-            printer.status(&format!("warning: audit log not written: {e}"));
-        }
-        if !document {
-            printer.status(&line);
-        }
-    })
+            if !document {
+                printer.status(&line);
+            }
+        },
+    )
     .await;
     drop(interrupt);
     let outcomes = &run.outcomes;

@@ -49,6 +49,12 @@ pub trait Psa: Send + Sync {
         true
     }
 
+    /// Writes apply keeps in flight when the operator does not say (`--concurrency`): enough
+    /// to keep the PSA's own limits busy without going past them.
+    fn writes_in_flight(&self) -> usize {
+        4
+    }
+
     /// Carries out one write checked against `current`: for an update or cancel, the addition
     /// as apply's read before writing found it (`None`: gone); for a create, any addition
     /// already on the pair. Refuses with [`LiveError::Stale`] when the record moved since the

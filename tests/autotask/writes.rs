@@ -228,3 +228,36 @@ async fn a_create_meeting_a_live_service_is_refused_as_stale() {
     assert_eq!(units_on(&sim.shared, done.addition, today()), Some(2));
     assert_eq!(sim.shared.stats().get("POST /ATServicesRest/V1.0/ContractServiceAdjustments"), None);
 }
+
+/// Apply at the client's default writes in flight keeps both endpoints a create uses (the
+/// service, then its adjustment) busy at once, and never sends one more than Autotask's three.
+#[tokio::test]
+async fn default_writes_in_flight_fill_both_endpoints_within_the_thread_limit() {
+    let state = seeded(18, 4, 1);
+    let sim = start(state.clone()).await;
+    let at = client(&sim);
+    assert_eq!(at.writes_in_flight(), 6);
+    assert!(cspctl::sim::autotask::set_work_latency(&sim.shared, 40));
+    let revenue = serde_json::to_value(cspctl::reconcile::money::Revenue::default()).expect("revenue");
+    // Each contract holds service 501 + c % 4; a create adds the next one.
+    let actions = (1..=18i64)
+        .map(|c| {
+            let action = json!({
+                "kind": "create", "client": format!("D{c}"), "client_name": format!("Client {c}"),
+                "company": format!("C{c:05}"), "agreement": format!("Microsoft 365 {c}"),
+                "product": "SVC", "mappings": ["m"], "changes": [], "revenue": revenue,
+                "write": { "op": "create", "agreement": 10_000 + c, "product": 501 + (c + 1) % 4,
+                           "quantity": 3, "unit_price": 20.0, "effective_date": today() },
+            });
+            serde_json::from_value(action).expect("action")
+        })
+        .collect();
+    let plan = cspctl::reconcile::Plan { actions, ..Default::default() };
+    let outcomes = cspctl::apply::execute(&plan, &at, at.writes_in_flight(), |_, _| {}).await;
+    assert!(outcomes.iter().all(|o| o.result.is_ok()), "{outcomes:?}");
+    let d = dialect_stats(&sim.shared).expect("dialect");
+    assert_eq!((d.max_in_flight, d.thread_refusals), (3, 0), "{d:?}");
+    assert!(d.max_in_flight_total > 3, "both endpoints busy at once: {d:?}");
+    let after = snap(&at, &scope_of(&state)).await;
+    assert_eq!(after.additions.len(), 36);
+}

@@ -266,8 +266,13 @@ impl Api {
         api_root(&found)
     }
 
+    /// Requests this client keeps in flight on one endpoint.
+    pub fn per_endpoint(&self) -> usize {
+        self.options.concurrency.clamp(1, MAX_PER_ENDPOINT)
+    }
+
     fn gate(&self, endpoint: &'static str) -> Arc<Semaphore> {
-        let permits = self.options.concurrency.clamp(1, MAX_PER_ENDPOINT);
+        let permits = self.per_endpoint();
         let mut gates = self.gates.lock().unwrap_or_else(|p| p.into_inner());
         gates.entry(endpoint).or_insert_with(|| Arc::new(Semaphore::new(permits))).clone()
     }

@@ -116,6 +116,12 @@ impl Psa for Autotask {
         snapshot::additions(&self.api, &ids, self.today()).await
     }
 
+    /// Two writes per endpoint slot: a create sends its service and then its adjustment to
+    /// two endpoints, so both stay busy; the per-endpoint gate still holds each to its limit.
+    fn writes_in_flight(&self) -> usize {
+        2 * self.api.per_endpoint()
+    }
+
     async fn write(&self, write: &Write, current: Option<&Addition>) -> Result<Applied, LiveError> {
         self.api.expect_requests(0).await?;
         writes::apply(&self.api, write, current, self.today()).await

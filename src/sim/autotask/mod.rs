@@ -74,8 +74,9 @@ pub struct Dialect {
     quirks: Mutex<Quirks>,
     units: Mutex<UnitBook>,
     in_flight: Mutex<HashMap<String, usize>>,
-    /// Most requests seen in flight at once on one endpoint.
+    /// Most requests seen in flight at once on one endpoint, and on all endpoints together.
     max_in_flight: AtomicU64,
+    max_in_flight_total: AtomicU64,
     /// Requests refused for going over [`THREAD_LIMIT`].
     thread_refusals: AtomicU64,
     /// Authenticated requests, as ThresholdInformation counts them.
@@ -91,6 +92,8 @@ pub struct Dialect {
 pub struct DialectStats {
     /// Most requests in flight at once on one endpoint.
     pub max_in_flight: u64,
+    /// Most requests in flight at once on all endpoints together.
+    pub max_in_flight_total: u64,
     /// Requests refused by the thread limit.
     pub thread_refusals: u64,
     /// Requests ThresholdInformation has counted.
@@ -111,6 +114,7 @@ pub fn dialect_stats(shared: &Arc<SimShared>) -> Option<DialectStats> {
         list.iter().find(|(s, _)| s.as_ptr() == Arc::as_ptr(shared)).and_then(|(_, d)| d.upgrade())?;
     Some(DialectStats {
         max_in_flight: dialect.max_in_flight.load(Ordering::Relaxed),
+        max_in_flight_total: dialect.max_in_flight_total.load(Ordering::Relaxed),
         thread_refusals: dialect.thread_refusals.load(Ordering::Relaxed),
         counted: dialect.counted.load(Ordering::Relaxed),
     })
@@ -220,6 +224,7 @@ impl Dialect {
         }
         *n += 1;
         self.max_in_flight.fetch_max(*n as u64, Ordering::Relaxed);
+        self.max_in_flight_total.fetch_max(map.values().sum::<usize>() as u64, Ordering::Relaxed);
         Ok(Slot { dialect: self, endpoint: endpoint.to_string() })
     }
 
@@ -425,6 +430,7 @@ pub fn routes(shared: Arc<SimShared>) -> Router {
         units: Mutex::new(UnitBook::default()),
         in_flight: Mutex::new(HashMap::new()),
         max_in_flight: AtomicU64::new(0),
+        max_in_flight_total: AtomicU64::new(0),
         thread_refusals: AtomicU64::new(0),
         counted: AtomicU64::new(0),
         work_ms: AtomicU64::new(0),
