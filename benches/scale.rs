@@ -4,9 +4,12 @@
 //! time, requests and the round-trip floor (the round trips that must follow one another at
 //! the client's concurrency), and ConnectWise's adaptive read concurrency.
 //!
+//! Each read also prints the process's resident memory before it and its peak during it
+//! (Linux: the peak is reset through `/proc/self/clear_refs` before each read), so the figure
+//! of one read is not hidden under another's; the simulator's own state is in both.
+//!
 //! Run: `cargo bench --bench scale` (both PSAs); `SCALE_PSA=connectwise|autotask` for one,
-//! `SCALE_CLIENTS=N` for another size. Peak memory: run the built binary under
-//! `/usr/bin/time -v` with one `SCALE_PSA`.
+//! `SCALE_CLIENTS=N` for another size.
 
 mod support;
 
@@ -87,14 +90,42 @@ fn scope(clients: usize) -> PsaScope {
     }
 }
 
-fn report(name: &str, wall: Duration, requests: u64, round_trips: u64) {
+fn report(name: &str, wall: Duration, requests: u64, round_trips: u64, memory: Memory) {
     let floor = Duration::from_millis(round_trips * LATENCY_MS);
     println!(
-        "{name:<34} wall {:>8.2} s  requests {requests:>6}  floor {:>7.2} s ({round_trips} round trips)  ratio {:.2}",
+        "{name:<16} wall {:>7.2} s  requests {requests:>6}  floor {:>6.2} s ({round_trips} round trips)  ratio {:.2}  \
+         resident {} MiB before, peak {} MiB",
         wall.as_secs_f64(),
         floor.as_secs_f64(),
-        wall.as_secs_f64() / floor.as_secs_f64()
+        wall.as_secs_f64() / floor.as_secs_f64(),
+        memory.before_kib / 1024,
+        memory.peak_kib / 1024,
     );
+}
+
+/// Resident memory of this process around one read, in KiB (0 where `/proc` does not say).
+#[derive(Clone, Copy)]
+struct Memory {
+    before_kib: u64,
+    peak_kib: u64,
+}
+
+fn status_kib(field: &str) -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let line = status.lines().find(|l| l.starts_with(field)).unwrap_or_default();
+    line.split_whitespace().nth(1).and_then(|n| n.parse().ok()).unwrap_or(0)
+}
+
+impl Memory {
+    /// Resets the peak to what is resident now: the next [`Memory::read`] sees one read's peak.
+    fn start() -> u64 {
+        let _ = std::fs::write("/proc/self/clear_refs", "5");
+        status_kib("VmRSS:")
+    }
+
+    fn read(before_kib: u64) -> Memory {
+        Memory { before_kib, peak_kib: status_kib("VmHWM:") }
+    }
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -114,24 +145,27 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
     let [account, token] = SimCredentials::default().dicker_data;
     let dd = DickerDataApi::new(Some(&sim.url()), DickerDataCredentials::new(&token, Some(&account)))?;
     sim.shared.reset_stats();
+    let before = Memory::start();
     let started = Instant::now();
     let licences = dd.snapshot().await?.licences.len();
     assert_eq!(licences, lines);
-    report("dicker_data api", started.elapsed(), sim.shared.total_requests(), 2);
+    report("dicker_data api", started.elapsed(), sim.shared.total_requests(), 2, Memory::read(before));
 
     let scope = scope(clients);
     if which.is_empty() || which == "connectwise" {
         let cw =
             ConnectWise::new(&support::connectwise_settings(sim.url()), support::connectwise_credentials())?;
         sim.shared.reset_stats();
+        let before = Memory::start();
         let started = Instant::now();
         let snapshot = cw.snapshot(&scope).await?;
         let wall = started.elapsed();
+        let memory = Memory::read(before);
         assert_eq!(snapshot.additions.len(), lines);
         // Whole-list pages of companies, then of agreements, then the additions reads at the bound.
         let pages = clients.div_ceil(1000) as u64;
         let round_trips = 2 * pages + clients.div_ceil(DEFAULT_MAX_CONCURRENCY) as u64;
-        report("connectwise", wall, sim.shared.total_requests(), round_trips);
+        report("connectwise", wall, sim.shared.total_requests(), round_trips, memory);
         println!("  read concurrency: {:?}", cw.read_concurrency());
     }
     if which.is_empty() || which == "autotask" {
@@ -143,16 +177,18 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
         };
         let at = Autotask::new(options, AutotaskCredentials::new(&code, &user, &secret))?;
         sim.shared.reset_stats();
+        let before = Memory::start();
         let started = Instant::now();
         let snapshot = at.snapshot(&scope).await?;
         let wall = started.elapsed();
+        let memory = Memory::read(before);
         assert_eq!(snapshot.additions.len(), lines);
         // Threshold, then `in` batches of 500 at 3 per endpoint: companies, then contracts, then
         // contract services (10 pages a batch) beside their unit rows.
         let waves = clients.div_ceil(500).div_ceil(MAX_PER_ENDPOINT) as u64;
         let pages_per_batch = (500 * LINES_PER_CLIENT).div_ceil(500) as u64;
         let round_trips = 1 + waves + waves + waves * pages_per_batch;
-        report("autotask", wall, sim.shared.total_requests(), round_trips);
+        report("autotask", wall, sim.shared.total_requests(), round_trips, memory);
     }
     Ok(())
 }
