@@ -4,9 +4,10 @@
 //! time, requests and the round-trip floor (the round trips that must follow one another at
 //! the client's concurrency), and ConnectWise's adaptive read concurrency.
 //!
-//! Each read also prints the process's resident memory before it and its peak during it
-//! (Linux: the peak is reset through `/proc/self/clear_refs` before each read), so the figure
-//! of one read is not hidden under another's; the simulator's own state is in both.
+//! Each read also prints the CPU time spent during it (client and simulator together) and the
+//! process's resident memory before it and at its peak (Linux: freed heap is handed back and
+//! the peak reset through `/proc/self/clear_refs` before each read), so one read's figure is
+//! not hidden under another's; the simulator's own state is in every figure.
 //!
 //! Run: `cargo bench --bench scale` (both PSAs); `SCALE_PSA=connectwise|autotask` for one,
 //! `SCALE_CLIENTS=N` for another size.
@@ -90,22 +91,26 @@ fn scope(clients: usize) -> PsaScope {
     }
 }
 
-fn report(name: &str, wall: Duration, requests: u64, round_trips: u64, memory: Memory) {
+fn report(name: &str, read: Read, requests: u64, round_trips: u64) {
     let floor = Duration::from_millis(round_trips * LATENCY_MS);
     println!(
-        "{name:<16} wall {:>7.2} s  requests {requests:>6}  floor {:>6.2} s ({round_trips} round trips)  ratio {:.2}  \
-         resident {} MiB before, peak {} MiB",
-        wall.as_secs_f64(),
+        "{name:<16} wall {:>7.2} s  cpu {:>6.2} s  requests {requests:>6}  floor {:>6.2} s ({round_trips} round trips)  \
+         ratio {:.2}  resident {} MiB before, peak {} MiB",
+        read.wall.as_secs_f64(),
+        read.cpu.as_secs_f64(),
         floor.as_secs_f64(),
-        wall.as_secs_f64() / floor.as_secs_f64(),
-        memory.before_kib / 1024,
-        memory.peak_kib / 1024,
+        read.wall.as_secs_f64() / floor.as_secs_f64(),
+        read.before_kib / 1024,
+        read.peak_kib / 1024,
     );
 }
 
-/// Resident memory of this process around one read, in KiB (0 where `/proc` does not say).
+/// One read's wall time, the process's CPU time during it (client and simulator together),
+/// and its resident memory before the read and at its peak, in KiB (0 where `/proc` does not say).
 #[derive(Clone, Copy)]
-struct Memory {
+struct Read {
+    wall: Duration,
+    cpu: Duration,
     before_kib: u64,
     peak_kib: u64,
 }
@@ -116,15 +121,41 @@ fn status_kib(field: &str) -> u64 {
     line.split_whitespace().nth(1).and_then(|n| n.parse().ok()).unwrap_or(0)
 }
 
-impl Memory {
-    /// Resets the peak to what is resident now: the next [`Memory::read`] sees one read's peak.
-    fn start() -> u64 {
+fn cpu_time() -> Duration {
+    let mut usage = std::mem::MaybeUninit::<libc::rusage>::zeroed();
+    // SAFETY: getrusage fills the struct it is given; zeroed is a valid rusage.
+    let usage = unsafe {
+        libc::getrusage(libc::RUSAGE_SELF, usage.as_mut_ptr());
+        usage.assume_init()
+    };
+    let time = |t: libc::timeval| Duration::new(t.tv_sec as u64, t.tv_usec as u32 * 1000);
+    time(usage.ru_utime) + time(usage.ru_stime)
+}
+
+/// A read being measured.
+struct Measure {
+    started: Instant,
+    cpu: Duration,
+    before_kib: u64,
+}
+
+impl Measure {
+    /// Hands freed memory back to the system and resets the peak to what is resident now, so
+    /// the peak seen at [`Measure::end`] is this read's and not an earlier one's.
+    fn start() -> Measure {
+        // SAFETY: malloc_trim only returns free heap pages to the kernel.
+        unsafe { libc::malloc_trim(0) };
         let _ = std::fs::write("/proc/self/clear_refs", "5");
-        status_kib("VmRSS:")
+        Measure { started: Instant::now(), cpu: cpu_time(), before_kib: status_kib("VmRSS:") }
     }
 
-    fn read(before_kib: u64) -> Memory {
-        Memory { before_kib, peak_kib: status_kib("VmHWM:") }
+    fn end(self) -> Read {
+        Read {
+            wall: self.started.elapsed(),
+            cpu: cpu_time().saturating_sub(self.cpu),
+            before_kib: self.before_kib,
+            peak_kib: status_kib("VmHWM:"),
+        }
     }
 }
 
@@ -145,27 +176,25 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
     let [account, token] = SimCredentials::default().dicker_data;
     let dd = DickerDataApi::new(Some(&sim.url()), DickerDataCredentials::new(&token, Some(&account)))?;
     sim.shared.reset_stats();
-    let before = Memory::start();
-    let started = Instant::now();
+    let measure = Measure::start();
     let licences = dd.snapshot().await?.licences.len();
+    let read = measure.end();
     assert_eq!(licences, lines);
-    report("dicker_data api", started.elapsed(), sim.shared.total_requests(), 2, Memory::read(before));
+    report("dicker_data api", read, sim.shared.total_requests(), 2);
 
     let scope = scope(clients);
     if which.is_empty() || which == "connectwise" {
         let cw =
             ConnectWise::new(&support::connectwise_settings(sim.url()), support::connectwise_credentials())?;
         sim.shared.reset_stats();
-        let before = Memory::start();
-        let started = Instant::now();
+        let measure = Measure::start();
         let snapshot = cw.snapshot(&scope).await?;
-        let wall = started.elapsed();
-        let memory = Memory::read(before);
+        let read = measure.end();
         assert_eq!(snapshot.additions.len(), lines);
         // Whole-list pages of companies, then of agreements, then the additions reads at the bound.
         let pages = clients.div_ceil(1000) as u64;
         let round_trips = 2 * pages + clients.div_ceil(DEFAULT_MAX_CONCURRENCY) as u64;
-        report("connectwise", wall, sim.shared.total_requests(), round_trips, memory);
+        report("connectwise", read, sim.shared.total_requests(), round_trips);
         println!("  read concurrency: {:?}", cw.read_concurrency());
     }
     if which.is_empty() || which == "autotask" {
@@ -177,18 +206,16 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
         };
         let at = Autotask::new(options, AutotaskCredentials::new(&code, &user, &secret))?;
         sim.shared.reset_stats();
-        let before = Memory::start();
-        let started = Instant::now();
+        let measure = Measure::start();
         let snapshot = at.snapshot(&scope).await?;
-        let wall = started.elapsed();
-        let memory = Memory::read(before);
+        let read = measure.end();
         assert_eq!(snapshot.additions.len(), lines);
         // Threshold, then `in` batches of 500 at 3 per endpoint: companies, then contracts, then
         // contract services (10 pages a batch) beside their unit rows.
         let waves = clients.div_ceil(500).div_ceil(MAX_PER_ENDPOINT) as u64;
         let pages_per_batch = (500 * LINES_PER_CLIENT).div_ceil(500) as u64;
         let round_trips = 1 + waves + waves + waves * pages_per_batch;
-        report("autotask", wall, sim.shared.total_requests(), round_trips, memory);
+        report("autotask", read, sim.shared.total_requests(), round_trips);
     }
     Ok(())
 }

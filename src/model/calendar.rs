@@ -80,7 +80,7 @@ impl Calendar {
     /// `day` as cspctl writes it to a PSA: the tenant's midnight in UTC, as the PSAs store it
     /// (`2026-05-31T14:00:00Z` for 1 June in Sydney).
     pub fn wire(&self, day: NaiveDate) -> String {
-        self.midnight(day).format("%Y-%m-%dT%H:%M:%SZ").to_string()
+        self.midnight(day).to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
     }
 }
 

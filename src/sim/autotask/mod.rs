@@ -345,31 +345,37 @@ impl Dialect {
             }
             _ => i64::MIN,
         };
-        let calendar = self.shared.calendar();
-        let state = self.shared.lock_state();
-        let mut book = self.units.lock().unwrap_or_else(|p| p.into_inner());
-        let generation = self.shared.generation();
-        book.sync_at(&state.psa, today(&self.shared), generation);
-        let index = self.index(generation, &book);
-        let table = index.table(entity, &state.psa, &book, calendar);
-        let positions = match query.narrowed(|field| table.postings(field)) {
-            Some(positions) => positions,
-            None => (0..table.len() as u32).collect(),
+        // The page is built under the locks; the answer is written after they are released.
+        let (items, last, more) = {
+            let calendar = self.shared.calendar();
+            let state = self.shared.lock_state();
+            let mut book = self.units.lock().unwrap_or_else(|p| p.into_inner());
+            let generation = self.shared.generation();
+            book.sync_at(&state.psa, today(&self.shared), generation);
+            let index = self.index(generation, &book);
+            let table = index.table(entity, &state.psa, &book, calendar);
+            let positions = match query.narrowed(|field| table.postings(field)) {
+                Some(positions) => positions,
+                None => (0..table.len() as u32).collect(),
+            };
+            let first = positions.partition_point(|&p| table.id(p as usize) <= after);
+            let mut matching = positions[first..]
+                .iter()
+                .map(|&p| table.record(p as usize, &state.psa, calendar))
+                .filter(|r| query.matches(r));
+            if let QueryKind::Count = kind {
+                return axum::Json(json!({ "queryCount": matching.count() })).into_response();
+            }
+            let page: Vec<_> = matching.by_ref().take(query.max_records).collect();
+            let more = matching.next().is_some();
+            let items: Vec<Value> = page.iter().map(|r| r.to_json(entity, &query.include)).collect();
+            (items, page.last().map(|r| r.id), more)
         };
-        let first = positions.partition_point(|&p| table.id(p as usize) <= after);
-        let mut matching = positions[first..]
-            .iter()
-            .map(|&p| table.record(p as usize, &state.psa, &book, calendar))
-            .filter(|r| query.matches(r));
-        if let QueryKind::Count = kind {
-            return axum::Json(json!({ "queryCount": matching.count() })).into_response();
-        }
-        let page: Vec<_> = matching.by_ref().take(query.max_records).collect();
-        let more = matching.next().is_some();
-        let next = match page.last() {
+        let next = match last {
             Some(last) if more => {
-                let paging = json!({ "pageSize": query.max_records, "lastId": last.id, "query": fingerprint(&parsed) })
-                    .to_string();
+                let paging =
+                    json!({ "pageSize": query.max_records, "lastId": last, "query": fingerprint(&parsed) })
+                        .to_string();
                 let enc = |s: &str| url::form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
                 // Only a GET-started query carries its search in the next page's URL.
                 let search =
@@ -383,7 +389,6 @@ impl Dialect {
             }
             _ => Value::Null,
         };
-        let items: Vec<Value> = page.iter().map(|r| r.to_json(entity, &query.include)).collect();
         axum::Json(json!({
             "items": items,
             "pageDetails": {

@@ -29,8 +29,9 @@ pub enum Condition {
     All(Vec<Condition>),
     /// `or` group.
     Any(Vec<Condition>),
-    /// Comparison of one field.
-    Leaf { field: &'static str, op: Op, value: Value, set: ValueSet },
+    /// Comparison of one field; `at` is the value as an instant when it names one, so date
+    /// fields compare without formatting.
+    Leaf { field: &'static str, op: Op, value: Value, set: ValueSet, at: Option<DateTime<Utc>> },
 }
 
 /// A value as an `in` list compares it: whole numbers apart, so ids compare without
@@ -215,7 +216,8 @@ fn compile(entity: &str, condition: &Value) -> Result<Condition, String> {
     } else if value.is_null() && !matches!(op, Op::Exist | Op::NotExist) {
         return Err(format!("The {field} condition needs a value."));
     }
-    Ok(Condition::Leaf { field, op, value, set })
+    let at = value.as_str().and_then(instant);
+    Ok(Condition::Leaf { field, op, value, set, at })
 }
 
 /// A value as a comparable key: numbers without trailing zeros, strings folded as the PSA
@@ -304,7 +306,30 @@ impl Condition {
         match self {
             Condition::All(items) => items.iter().all(|c| c.holds(record)),
             Condition::Any(items) => items.iter().any(|c| c.holds(record)),
-            Condition::Leaf { field, op, value, set } => {
+            Condition::Leaf { field, op, at: Some(wanted), .. }
+                if matches!(op, Op::Eq | Op::NotEq | Op::Gt | Op::Gte | Op::Lt | Op::Lte)
+                    && let Some(actual) = record.instant(field) =>
+            {
+                let order = actual.map(|t| t.cmp(wanted));
+                match op {
+                    Op::Eq => order == Some(Ordering::Equal),
+                    Op::NotEq => order != Some(Ordering::Equal),
+                    Op::Gt => order == Some(Ordering::Greater),
+                    Op::Gte => matches!(order, Some(Ordering::Greater | Ordering::Equal)),
+                    Op::Lt => order == Some(Ordering::Less),
+                    _ => matches!(order, Some(Ordering::Less | Ordering::Equal)),
+                }
+            }
+            Condition::Leaf { .. } => self.holds_generically(record),
+        }
+    }
+
+    /// [`Condition::holds`] without the fast path for dates: each value compared as the wire
+    /// shows it.
+    pub fn holds_generically(&self, record: &Record<'_>) -> bool {
+        match self {
+            Condition::All(_) | Condition::Any(_) => self.holds(record),
+            Condition::Leaf { field, op, value, set, .. } => {
                 let actual = record.field(field);
                 match (op, actual) {
                     (Op::Exist, a) => a.is_some(),

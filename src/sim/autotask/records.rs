@@ -170,6 +170,19 @@ impl Record<'_> {
         }
     }
 
+    /// The instant a date field holds: `Some(None)` when the record has no such date,
+    /// `None` when `name` is not a date field of this record.
+    pub fn instant(&self, name: &str) -> Option<Option<chrono::DateTime<chrono::Utc>>> {
+        let day = match (&self.view, name) {
+            (View::Contract(a), "startDate") => a.start_date,
+            (View::Contract(a), "endDate") => a.end_date,
+            (View::Unit { start, .. }, "startDate") => Some(*start),
+            (View::Unit { end, .. }, "endDate") => *end,
+            _ => return None,
+        };
+        Some(day.map(|d| self.calendar.midnight(d)))
+    }
+
     /// The record as JSON, limited to `include` when given (the id is always kept).
     pub fn to_json(&self, entity: &str, include: &[&'static str]) -> Value {
         let mut map = Map::new();
@@ -190,11 +203,12 @@ enum Place {
     Contract(u32),
     Service(u32),
     ContractService(u32),
-    /// A unit row: the position of its contract service and of the row in its list, and the
-    /// date the row ends (the day before the next row, else the contract's end).
+    /// A unit row: the position of its contract service, the row's start and units, and the
+    /// date it ends (the day before the next row, else the contract's end).
     Unit {
         addition: u32,
-        row: u32,
+        start: NaiveDate,
+        units: i64,
         end: Option<NaiveDate>,
     },
 }
@@ -243,7 +257,8 @@ impl Table {
                     let last = contract_end.get(&a.agreement).copied().flatten();
                     for (r, row) in list.iter().enumerate() {
                         let end = list.get(r + 1).map(|n| n.start.pred_opt().unwrap_or(n.start)).or(last);
-                        rows.push((row.id, Place::Unit { addition: at(i), row: at(r), end }));
+                        let place = Place::Unit { addition: at(i), start: row.start, units: row.units, end };
+                        rows.push((row.id, place));
                     }
                 }
                 rows
@@ -255,7 +270,7 @@ impl Table {
         for field in indexed(entity) {
             let mut postings = Postings::new();
             for i in 0..table.places.len() {
-                if let Some(v) = table.record(i, psa, units, calendar).field(field) {
+                if let Some(v) = table.record(i, psa, calendar).field(field) {
                     postings.entry(Key::of(&v)).or_default().push(at(i));
                 }
             }
@@ -280,13 +295,7 @@ impl Table {
     }
 
     /// The record at `position` (ascending positions are ascending ids).
-    pub fn record<'a>(
-        &self,
-        position: usize,
-        psa: &'a PsaSnapshot,
-        units: &UnitBook,
-        calendar: Calendar,
-    ) -> Record<'a> {
+    pub fn record<'a>(&self, position: usize, psa: &'a PsaSnapshot, calendar: Calendar) -> Record<'a> {
         let (id, place) = self.places[position];
         let view = match place {
             Place::Company(i) => {
@@ -296,16 +305,15 @@ impl Table {
             Place::Contract(i) => View::Contract(&psa.agreements[i as usize]),
             Place::Service(i) => View::Service(&psa.products[i as usize]),
             Place::ContractService(i) => View::ContractService(&psa.additions[i as usize]),
-            Place::Unit { addition, row, end } => {
+            Place::Unit { addition, start, units, end } => {
                 let a = &psa.additions[addition as usize];
-                let r = &units.rows(a.id)[row as usize];
                 View::Unit {
                     contract: a.agreement,
                     contract_service: a.id,
                     service: a.product,
-                    start: r.start,
+                    start,
                     end,
-                    units: r.units,
+                    units,
                     price: a.unit_price,
                     cost: a.unit_cost,
                 }
@@ -408,7 +416,7 @@ mod tests {
         let ids = |positions: Vec<u32>| -> Vec<i64> {
             positions
                 .into_iter()
-                .map(|p| table.record(p as usize, psa, book, calendar))
+                .map(|p| table.record(p as usize, psa, calendar))
                 .filter(|r| query.matches(r))
                 .map(|r| r.id)
                 .collect()
@@ -450,6 +458,42 @@ mod tests {
             assert!(scanned.windows(2).all(|w| w[0] < w[1]), "{entity}: ids ascend");
             assert_eq!(narrowed, scanned, "{entity}");
         }
+    }
+
+    #[test]
+    fn dates_compare_as_instants_exactly_as_their_wire_text_does() {
+        let mut psa = state();
+        psa.agreements[3].end_date = NaiveDate::from_ymd_opt(2026, 6, 30);
+        let mut book = UnitBook::default();
+        book.sync(&psa, NaiveDate::from_ymd_opt(2026, 6, 1).expect("day"));
+        book.adjust(psa.additions[0].id, NaiveDate::from_ymd_opt(2026, 3, 1).expect("day"), 2)
+            .expect("adjust");
+        let calendar = Calendar::named("Australia/Sydney").expect("zone");
+        let values =
+            ["2025-12-31T13:00:00Z", "2026-01-01T00:00:00Z", "2026-02-28T13:00:00.000Z", "2026-06-30", "x"];
+        let mut compared = 0;
+        for entity in ["Contracts", "ContractServiceUnits"] {
+            let table = Table::build(entity, &psa, &book, calendar);
+            for field in ["startDate", "endDate"] {
+                for op in ["eq", "noteq", "gt", "gte", "lt", "lte"] {
+                    for value in values {
+                        let filter = json!([{ "op": op, "field": field, "value": value }]);
+                        let query = Query::parse(entity, &json!({ "Filter": filter })).expect("query");
+                        for p in 0..table.len() {
+                            let record = table.record(p, &psa, calendar);
+                            let fast = query.matches(&record);
+                            assert_eq!(
+                                fast,
+                                query.filter[0].holds_generically(&record),
+                                "{entity} {field} {op} {value}"
+                            );
+                            compared += usize::from(fast);
+                        }
+                    }
+                }
+            }
+        }
+        assert!(compared > 100, "the cases hold for many records: {compared}");
     }
 
     #[test]
