@@ -319,16 +319,19 @@ impl Api {
             )));
         }
         let gate = self.gate(endpoint);
-        let _permit = gate.acquire().await.map_err(|_| LiveError::Transport {
-            request: label.clone(),
-            message: "the request gate closed".into(),
-        })?;
         let mut attempt = 0;
         loop {
             attempt += 1;
+            // The slot is held while Autotask has the request, not while its answer is parsed
+            // or a back-off waits: the thread limit counts requests the server is working on.
+            let permit = gate.acquire().await.map_err(|_| LiveError::Transport {
+                request: label.clone(),
+                message: "the request gate closed".into(),
+            })?;
             let reply =
                 http::send(&label, &self.options.retry, idempotency, || self.build(&method, &url, body))
                     .await?;
+            drop(permit);
             self.after_request();
             if thread_limited(&reply) && attempt < self.options.retry.max_attempts {
                 tracing::debug!(request = %label, status = %reply.status, attempt, "thread limit (Itgenatr005); backing off");

@@ -183,7 +183,7 @@ pub fn decode<T: DeserializeOwned>(mut item: Value, calendar: &Calendar) -> Resu
             if let Some(Value::String(text)) =
                 row.get_mut(field).filter(|v| v.as_str().is_some_and(|t| !t.trim().is_empty()))
             {
-                *text = calendar.read(text)?.format("%Y-%m-%d").to_string();
+                *text = calendar.read(text)?.to_string();
             }
         }
     }

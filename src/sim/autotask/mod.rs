@@ -346,7 +346,7 @@ impl Dialect {
             _ => i64::MIN,
         };
         // The page is built under the locks; the answer is written after they are released.
-        let (items, last, more) = {
+        let (items, count, last, more) = {
             let calendar = self.shared.calendar();
             let state = self.shared.lock_state();
             let mut book = self.units.lock().unwrap_or_else(|p| p.into_inner());
@@ -368,8 +368,9 @@ impl Dialect {
             }
             let page: Vec<_> = matching.by_ref().take(query.max_records).collect();
             let more = matching.next().is_some();
-            let items: Vec<Value> = page.iter().map(|r| r.to_json(entity, &query.include)).collect();
-            (items, page.last().map(|r| r.id), more)
+            let rows: Vec<_> = page.iter().map(|r| r.wire(entity, &query.include)).collect();
+            let items = serde_json::to_string(&rows).unwrap_or_else(|_| "[]".into());
+            (items, rows.len(), page.last().map(|r| r.id), more)
         };
         let next = match last {
             Some(last) if more => {
@@ -389,16 +390,14 @@ impl Dialect {
             }
             _ => Value::Null,
         };
-        axum::Json(json!({
-            "items": items,
-            "pageDetails": {
-                "count": items.len(),
-                "requestCount": query.max_records,
-                "prevPageUrl": null,
-                "nextPageUrl": next
-            }
-        }))
-        .into_response()
+        let details = json!({
+            "count": count,
+            "requestCount": query.max_records,
+            "prevPageUrl": null,
+            "nextPageUrl": next
+        });
+        let body = format!(r#"{{"items":{items},"pageDetails":{details}}}"#);
+        ([(axum::http::header::CONTENT_TYPE, "application/json")], body).into_response()
     }
 }
 

@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use chrono::NaiveDate;
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
 use super::query::{Key, Postings};
 use super::units::UnitBook;
@@ -111,7 +111,7 @@ fn num(v: Option<f64>) -> Option<Value> {
     v.and_then(|f| serde_json::Number::from_f64(f).map(Value::Number))
 }
 
-impl Record<'_> {
+impl<'a> Record<'a> {
     /// The value of one field (canonical name), `None` when absent or null.
     pub fn field(&self, name: &str) -> Option<Value> {
         match &self.view {
@@ -183,16 +183,31 @@ impl Record<'_> {
         Some(day.map(|d| self.calendar.midnight(d)))
     }
 
-    /// The record as JSON, limited to `include` when given (the id is always kept).
-    pub fn to_json(&self, entity: &str, include: &[&'static str]) -> Value {
-        let mut map = Map::new();
-        for f in fields(entity) {
-            if !include.is_empty() && *f != "id" && !include.contains(f) {
+    /// The record as Autotask writes it, limited to `include` when given (the id is always
+    /// kept): serialised straight to bytes, without a JSON tree per row.
+    pub fn wire<'r>(&'r self, entity: &'r str, include: &'r [&'static str]) -> Wire<'r, 'a> {
+        Wire { record: self, entity, include }
+    }
+}
+
+/// A [`Record`] as Autotask writes it ([`Record::wire`]).
+pub struct Wire<'r, 'a> {
+    record: &'r Record<'a>,
+    entity: &'r str,
+    include: &'r [&'static str],
+}
+
+impl serde::Serialize for Wire<'_, '_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = serializer.serialize_map(None)?;
+        for f in fields(self.entity) {
+            if !self.include.is_empty() && *f != "id" && !self.include.contains(f) {
                 continue;
             }
-            map.insert((*f).to_string(), self.field(f).unwrap_or(Value::Null));
+            map.serialize_entry(f, &self.record.field(f))?;
         }
-        Value::Object(map)
+        map.end()
     }
 }
 
