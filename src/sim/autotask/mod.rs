@@ -354,7 +354,7 @@ impl Dialect {
             book.sync_at(&state.psa, today(&self.shared), generation);
             let index = self.index(generation, &book);
             let table = index.table(entity, &state.psa, &book, calendar);
-            let positions = match query.narrowed(|field| table.postings(field)) {
+            let positions = match query.narrowed(table) {
                 Some(positions) => positions,
                 None => (0..table.len() as u32).collect(),
             };

@@ -73,8 +73,13 @@ impl ValueSet {
     }
 }
 
-/// Record positions by the key of one field, as an index of an entity holds them.
-pub type Postings = std::collections::HashMap<Key, Vec<u32>>;
+/// What an index of one entity's records can tell a query.
+pub trait Lookup {
+    /// Whether the index finds records by `field`.
+    fn keys(&self, field: &str) -> bool;
+    /// Appends the positions of the records whose `field` has `key`.
+    fn find(&self, field: &str, key: &Key, out: &mut Vec<u32>);
+}
 
 /// A comparison operator.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -147,9 +152,9 @@ impl Query {
     }
 
     /// The positions an index narrows this query to (every match is among them, ascending),
-    /// when one of its conditions is an `in` list on an indexed field; `None` means a scan.
-    pub fn narrowed<'a>(&self, postings: impl Fn(&str) -> Option<&'a Postings> + Copy) -> Option<Vec<u32>> {
-        let mut positions = narrowest(&self.filter, postings)?;
+    /// when one of its conditions is an `in` list on a field the index keys; `None` means a scan.
+    pub fn narrowed(&self, index: &impl Lookup) -> Option<Vec<u32>> {
+        let mut positions = narrowest(&self.filter, index)?;
         positions.sort_unstable();
         positions.dedup();
         Some(positions)
@@ -157,11 +162,8 @@ impl Query {
 }
 
 /// The smallest narrowing of conditions that must all hold.
-fn narrowest<'a>(
-    all: &[Condition],
-    postings: impl Fn(&str) -> Option<&'a Postings> + Copy,
-) -> Option<Vec<u32>> {
-    all.iter().filter_map(|c| c.narrowed(postings)).min_by_key(Vec::len)
+fn narrowest(all: &[Condition], index: &impl Lookup) -> Option<Vec<u32>> {
+    all.iter().filter_map(|c| c.narrowed(index)).min_by_key(Vec::len)
 }
 
 fn canonical(entity: &str, name: &str) -> Result<&'static str, String> {
@@ -284,18 +286,21 @@ fn text(v: &Value) -> String {
 
 impl Condition {
     /// Positions that can satisfy this condition (unsorted, maybe repeated), if an index knows.
-    fn narrowed<'a>(&self, postings: impl Fn(&str) -> Option<&'a Postings> + Copy) -> Option<Vec<u32>> {
+    fn narrowed(&self, index: &impl Lookup) -> Option<Vec<u32>> {
         match self {
-            Condition::Leaf { field, op: Op::In, set, .. } => {
-                let postings = postings(field)?;
-                Some(set.0.iter().filter_map(|k| postings.get(k)).flatten().copied().collect())
+            Condition::Leaf { field, op: Op::In, set, .. } if index.keys(field) => {
+                let mut out = Vec::new();
+                for key in &set.0 {
+                    index.find(field, key, &mut out);
+                }
+                Some(out)
             }
             Condition::Leaf { .. } => None,
-            Condition::All(items) => narrowest(items, postings),
+            Condition::All(items) => narrowest(items, index),
             Condition::Any(items) => {
                 let mut out = Vec::new();
                 for c in items {
-                    out.extend(c.narrowed(postings)?);
+                    out.extend(c.narrowed(index)?);
                 }
                 Some(out)
             }

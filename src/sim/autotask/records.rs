@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use chrono::NaiveDate;
 use serde_json::{Value, json};
 
-use super::query::{Key, Postings};
+use super::query::{Key, Lookup};
 use super::units::UnitBook;
 use crate::model::{AgreementStatus, Calendar, PsaId, PsaSnapshot};
 
@@ -228,19 +228,23 @@ enum Place {
     },
 }
 
-/// The fields an index keys each entity by: ids and the references cspctl's `in` lists name.
+/// The fields besides `id` an index keys each entity by: the references cspctl's `in` lists
+/// name (other queries scan).
 fn indexed(entity: &str) -> &'static [&'static str] {
     match entity {
-        "Companies" => &["id", "companyNumber", "companyName"],
-        "Contracts" => &["id", "companyID"],
-        "Services" => &["id", "name"],
-        "ContractServices" => &["id", "contractID", "serviceID"],
-        "ContractServiceUnits" => &["id", "contractID", "contractServiceID", "serviceID"],
+        "Companies" => &["companyNumber", "companyName"],
+        "Contracts" => &["companyID"],
+        "Services" => &["name"],
+        "ContractServices" | "ContractServiceUnits" => &["contractID"],
         _ => &[],
     }
 }
 
-/// One entity's records ordered by id, with postings of its [`indexed`] fields.
+/// Record positions by the key of one field.
+type Postings = HashMap<Key, Vec<u32>>;
+
+/// One entity's records ordered by id (found by id with a binary search), with postings of its
+/// [`indexed`] fields.
 #[derive(Debug, Default)]
 pub struct Table {
     places: Vec<(PsaId, Place)>,
@@ -304,11 +308,6 @@ impl Table {
         self.places[position].0
     }
 
-    /// The postings of a field, if the table keys it.
-    pub fn postings(&self, field: &str) -> Option<&Postings> {
-        self.postings.get(field)
-    }
-
     /// The record at `position` (ascending positions are ascending ids).
     pub fn record<'a>(&self, position: usize, psa: &'a PsaSnapshot, calendar: Calendar) -> Record<'a> {
         let (id, place) = self.places[position];
@@ -335,6 +334,24 @@ impl Table {
             }
         };
         Record { id, view, calendar }
+    }
+}
+
+impl Lookup for Table {
+    fn keys(&self, field: &str) -> bool {
+        field == "id" || self.postings.contains_key(field)
+    }
+
+    fn find(&self, field: &str, key: &Key, out: &mut Vec<u32>) {
+        if field == "id" {
+            if let Key::Whole(id) = key
+                && let Ok(at) = self.places.binary_search_by_key(id, |(id, _)| *id)
+            {
+                out.push(at as u32);
+            }
+        } else if let Some(found) = self.postings.get(field).and_then(|p| p.get(key)) {
+            out.extend_from_slice(found);
+        }
     }
 }
 
@@ -436,7 +453,7 @@ mod tests {
                 .map(|r| r.id)
                 .collect()
         };
-        let narrowed = query.narrowed(|f| table.postings(f)).expect("an indexed condition");
+        let narrowed = query.narrowed(&table).expect("an indexed condition");
         (ids(narrowed), ids((0..table.len() as u32).collect()))
     }
 
@@ -466,6 +483,8 @@ mod tests {
                 { "op": "in", "field": "serviceID", "value": [2] }] }]),
             ),
             ("Services", json!([{ "op": "in", "field": "name", "value": ["p1", "P3"] }])),
+            ("Contracts", json!([{ "op": "in", "field": "id", "value": [1003, "1005", 5, "x"] }])),
+            ("ContractServiceUnits", json!([{ "op": "in", "field": "id", "value": [1, 7, 240, 999] }])),
         ];
         for (entity, filter) in cases {
             let (narrowed, scanned) = both(entity, filter, &psa, &book);
@@ -517,6 +536,6 @@ mod tests {
             Query::parse("Contracts", &json!({ "Filter": [{ "op": "gte", "field": "id", "value": 0 }] }))
                 .expect("query");
         let table = Table::build("Contracts", &state(), &UnitBook::default(), Calendar::default());
-        assert_eq!(query.narrowed(|f| table.postings(f)), None);
+        assert_eq!(query.narrowed(&table), None);
     }
 }
