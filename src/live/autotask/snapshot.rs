@@ -37,59 +37,57 @@ async fn read_batches<T: DeserializeOwned>(
     Ok(out.into_values().collect())
 }
 
-/// Contract services on `contracts` and their unit rows in force on `today` or the day before
-/// (the day before tells a units change dated today from a period that merely goes on).
-pub async fn contract_services(
-    api: &Api,
-    contracts: &[PsaId],
-    today: NaiveDate,
-) -> Result<(Vec<ContractServiceRow>, Vec<UnitRow>), LiveError> {
-    let calendar = api.calendar();
-    let services = read_batches(
-        api,
-        "ContractServices",
-        wire::CONTRACT_SERVICE_FIELDS,
-        wire::chunks(contracts),
-        |b| vec![leaf("in", "contractID", b)],
-        |r: &ContractServiceRow| r.id,
-    );
-    let units = read_batches(
-        api,
-        "ContractServiceUnits",
-        wire::UNIT_FIELDS,
-        wire::chunks(contracts),
-        |b| {
-            vec![
-                leaf("in", "contractID", b),
-                // Before tomorrow's midnight and not over before yesterday's: right whether
-                // Autotask keeps the tenant's midnights or UTC ones.
-                leaf("lt", "startDate", wire::midnight(calendar, today.succ_opt().unwrap_or(today))),
-                json!({ "op": "or", "items": [
-                    leaf("gte", "endDate", wire::midnight(calendar, today.pred_opt().unwrap_or(today))),
-                    json!({ "op": "notExist", "field": "endDate" }),
-                ]}),
-            ]
-        },
-        |r: &UnitRow| r.id,
-    );
-    futures::try_join!(services, units)
-}
-
-/// The contract services on `contracts` as the model's additions (units in force on `today`):
-/// four queries per 500 contracts at most, whatever the number of services.
+/// The contract services on `contracts` as the model's additions (units in force on `today`),
+/// ordered by id: two queries per 500 contracts at most (the services and their unit rows, side
+/// by side), whatever the number of services. Each batch is joined as soon as both its reads
+/// are in, so the joining overlaps the other batches' reads instead of following them all.
 pub async fn additions(api: &Api, contracts: &[PsaId], today: NaiveDate) -> Result<Vec<Addition>, LiveError> {
-    if contracts.is_empty() {
-        return Ok(Vec::new());
-    }
-    let (services, rows) = contract_services(api, contracts, today).await?;
-    let mut rows_by_service: HashMap<PsaId, Vec<UnitRow>> = HashMap::new();
-    for r in rows {
-        rows_by_service.entry(r.contract_service_id).or_default().push(r);
-    }
-    Ok(services
-        .iter()
-        .map(|s| addition(s, rows_by_service.get(&s.id).map(Vec::as_slice).unwrap_or(&[]), today))
-        .collect())
+    let calendar = api.calendar();
+    let batch = |contracts: Value| async move {
+        let services = read_batches(
+            api,
+            "ContractServices",
+            wire::CONTRACT_SERVICE_FIELDS,
+            vec![contracts.clone()],
+            |b| vec![leaf("in", "contractID", b)],
+            |r: &ContractServiceRow| r.id,
+        );
+        let units = read_batches(
+            api,
+            "ContractServiceUnits",
+            wire::UNIT_FIELDS,
+            vec![contracts],
+            |b| {
+                vec![
+                    leaf("in", "contractID", b),
+                    // Before tomorrow's midnight and not over before yesterday's: right whether
+                    // Autotask keeps the tenant's midnights or UTC ones.
+                    leaf("lt", "startDate", wire::midnight(calendar, today.succ_opt().unwrap_or(today))),
+                    json!({ "op": "or", "items": [
+                        leaf("gte", "endDate", wire::midnight(calendar, today.pred_opt().unwrap_or(today))),
+                        json!({ "op": "notExist", "field": "endDate" }),
+                    ]}),
+                ]
+            },
+            |r: &UnitRow| r.id,
+        );
+        let (services, rows) = futures::try_join!(services, units)?;
+        let mut rows_by_service: HashMap<PsaId, Vec<UnitRow>> = HashMap::new();
+        for r in rows {
+            rows_by_service.entry(r.contract_service_id).or_default().push(r);
+        }
+        Ok::<_, LiveError>(
+            services
+                .iter()
+                .map(|s| addition(s, rows_by_service.get(&s.id).map(Vec::as_slice).unwrap_or(&[]), today))
+                .collect::<Vec<_>>(),
+        )
+    };
+    let mut out: Vec<Addition> =
+        try_join_all(wire::chunks(contracts).into_iter().map(batch)).await?.into_iter().flatten().collect();
+    out.sort_by_key(|a| a.id);
+    out.dedup_by_key(|a| a.id);
+    Ok(out)
 }
 
 /// A contract service as cspctl's model sees it, with its version hash.
@@ -207,16 +205,7 @@ pub async fn read(api: &Api, scope: &PsaScope, today: NaiveDate) -> Result<PsaSn
         })
         .map(|c| c.id)
         .collect();
-    let (on_contracts, rows) = if in_scope.is_empty() {
-        (Vec::new(), Vec::new())
-    } else {
-        contract_services(api, &in_scope, today).await?
-    };
-
-    let mut rows_by_service: HashMap<PsaId, Vec<UnitRow>> = HashMap::new();
-    for r in rows {
-        rows_by_service.entry(r.contract_service_id).or_default().push(r);
-    }
+    let additions = additions(api, &in_scope, today).await?;
     Ok(PsaSnapshot {
         inactive_companies: companies.iter().filter(|c| c.is_active == Some(false)).map(|c| c.id).collect(),
         companies: companies
@@ -253,9 +242,6 @@ pub async fn read(api: &Api, scope: &PsaScope, today: NaiveDate) -> Result<PsaSn
                 unit_cost: s.unit_cost,
             })
             .collect(),
-        additions: on_contracts
-            .iter()
-            .map(|s| addition(s, rows_by_service.get(&s.id).map(Vec::as_slice).unwrap_or(&[]), today))
-            .collect(),
+        additions,
     })
 }
