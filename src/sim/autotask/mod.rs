@@ -107,11 +107,15 @@ fn registry() -> &'static Registry {
     REGISTRY.get_or_init(|| Mutex::new(Vec::new()))
 }
 
+/// The Autotask dialect serving `shared`, if one does.
+fn dialect(shared: &Arc<SimShared>) -> Option<Arc<Dialect>> {
+    let list = registry().lock().unwrap_or_else(|p| p.into_inner());
+    list.iter().find(|(s, _)| s.as_ptr() == Arc::as_ptr(shared)).and_then(|(_, d)| d.upgrade())
+}
+
 /// The dialect counters of a running simulator, for tests.
 pub fn dialect_stats(shared: &Arc<SimShared>) -> Option<DialectStats> {
-    let list = registry().lock().unwrap_or_else(|p| p.into_inner());
-    let dialect =
-        list.iter().find(|(s, _)| s.as_ptr() == Arc::as_ptr(shared)).and_then(|(_, d)| d.upgrade())?;
+    let dialect = dialect(shared)?;
     Some(DialectStats {
         max_in_flight: dialect.max_in_flight.load(Ordering::Relaxed),
         max_in_flight_total: dialect.max_in_flight_total.load(Ordering::Relaxed),
@@ -123,16 +127,29 @@ pub fn dialect_stats(shared: &Arc<SimShared>) -> Option<DialectStats> {
 /// Makes every admitted Autotask request take `ms` on the server (holding its thread-limit
 /// slot), so tests can see how many a client keeps in flight per endpoint.
 pub fn set_work_latency(shared: &Arc<SimShared>, ms: u64) -> bool {
-    let list = registry().lock().unwrap_or_else(|p| p.into_inner());
-    let found = list.iter().find(|(s, _)| s.as_ptr() == Arc::as_ptr(shared)).and_then(|(_, d)| d.upgrade());
-    found.map(|d| d.work_ms.store(ms, Ordering::Relaxed)).is_some()
+    dialect(shared).map(|d| d.work_ms.store(ms, Ordering::Relaxed)).is_some()
+}
+
+/// Builds the dialect's unit rows and the index of every entity now, as a live tenant has its
+/// data indexed before anyone asks; benches call it so a measured read does not pay for the
+/// simulator's first query. `false` when `shared` serves no Autotask dialect.
+pub fn warm(shared: &Arc<SimShared>) -> bool {
+    let Some(dialect) = dialect(shared) else { return false };
+    let calendar = dialect.shared.calendar();
+    let state = dialect.shared.lock_state();
+    let mut book = dialect.units.lock().unwrap_or_else(|p| p.into_inner());
+    let generation = dialect.shared.generation();
+    book.sync_at(&state.psa, today(&dialect.shared), generation);
+    let index = dialect.index(generation, &book);
+    for entity in ENTITIES {
+        index.table(entity, &state.psa, &book, calendar);
+    }
+    true
 }
 
 /// Units of every contract service on `date` as the dialect holds them, for tests.
 pub fn units_on(shared: &Arc<SimShared>, contract_service: i64, date: NaiveDate) -> Option<i64> {
-    let list = registry().lock().unwrap_or_else(|p| p.into_inner());
-    let dialect =
-        list.iter().find(|(s, _)| s.as_ptr() == Arc::as_ptr(shared)).and_then(|(_, d)| d.upgrade())?;
+    let dialect = dialect(shared)?;
     let state = dialect.shared.lock_state();
     let mut book = dialect.units.lock().unwrap_or_else(|p| p.into_inner());
     book.sync(&state.psa, today(&dialect.shared));
