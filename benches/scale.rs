@@ -10,7 +10,7 @@
 //! not hidden under another's; the simulator's own state is in every figure.
 //!
 //! Run: `cargo bench --bench scale` (both PSAs); `SCALE_PSA=connectwise|autotask` for one,
-//! `SCALE_CLIENTS=N` for another size.
+//! `SCALE_CLIENTS=N` for another size, `SCALE_FIXED=N` to hold ConnectWise's reads at N in flight.
 
 mod support;
 
@@ -184,8 +184,11 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
 
     let scope = scope(clients);
     if which.is_empty() || which == "connectwise" {
-        let cw =
+        let mut cw =
             ConnectWise::new(&support::connectwise_settings(sim.url()), support::connectwise_credentials())?;
+        if let Some(limit) = std::env::var("SCALE_FIXED").ok().and_then(|v| v.parse().ok()) {
+            cw = cw.with_fixed_concurrency(limit);
+        }
         sim.shared.reset_stats();
         let measure = Measure::start();
         let snapshot = cw.snapshot(&scope).await?;

@@ -7,7 +7,8 @@
 //! - It starts modest ([`INITIAL_LIMIT`]) and doubles per clean window while nothing has gone
 //!   wrong (slow start), then grows by one per clean window, and only while the limit is what
 //!   holds requests back.
-//! - A window whose answers are mostly slow (well above the fastest round trip seen: the server
+//! - A window whose answers are mostly slow (well above the fastest round trip seen for the same
+//!   route: a page of a thousand companies is not a queued request for ten additions; the server
 //!   is queueing) cuts the limit to 80%; a 429/503 halves it at once and holds every new
 //!   request until its `Retry-After` has passed. At most one cut per window.
 //! - The limit where trouble was last seen is remembered: growth back towards it takes
@@ -34,6 +35,23 @@ const SLACK: Duration = Duration::from_millis(5);
 /// Clean windows needed per step of growth at or just below the limit where trouble was seen.
 pub const PROBE_WINDOWS: u32 = 3;
 
+/// The kind of a request, from its path with every run of digits blanked
+/// (`/finance/agreements/17/additions` and `…/18/additions` are one kind).
+pub fn route(path: &str) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    let mut digits = false;
+    for c in path.chars() {
+        match c.is_ascii_digit() {
+            true if digits => continue,
+            true => '#'.hash(&mut hasher),
+            false => c.hash(&mut hasher),
+        }
+        digits = c.is_ascii_digit();
+    }
+    hasher.finish()
+}
+
 /// A concurrency limit shared by one client's requests.
 #[derive(Debug)]
 pub struct Adaptive {
@@ -59,7 +77,8 @@ struct State {
     slow_start: bool,
     /// The limit at which the last cut happened.
     trouble: Option<usize>,
-    fastest: Option<Duration>,
+    /// The fastest round trip seen per route ([`Outcome::Answered`]).
+    fastest: std::collections::HashMap<u64, Duration>,
     paused_until: Option<Instant>,
     peak_in_flight: usize,
     refusals: u64,
@@ -68,8 +87,9 @@ struct State {
 /// How one request ended, as the limiter needs to know it.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Outcome {
-    /// Answered (whatever the status, except a throttle), in this long.
-    Answered(Duration),
+    /// Answered (whatever the status, except a throttle) in `rtt`; `route` names the kind of
+    /// request (see [`route`]), since only round trips of one kind compare.
+    Answered { rtt: Duration, route: u64 },
     /// Refused with 429 or 503; `Retry-After` when the server gave one.
     Throttled(Option<Duration>),
     /// No answer (timeout, connection error): says nothing about the limit.
@@ -136,7 +156,7 @@ impl Adaptive {
                 clean: 0,
                 slow_start: true,
                 trouble: None,
-                fastest: None,
+                fastest: std::collections::HashMap::new(),
                 paused_until: None,
                 peak_in_flight: 0,
                 refusals: 0,
@@ -208,9 +228,10 @@ impl Adaptive {
                         s.cut(half);
                     }
                 }
-                Outcome::Answered(rtt) if !self.fixed => {
-                    let fastest = s.fastest.map_or(rtt, |f| f.min(rtt));
-                    s.fastest = Some(fastest);
+                Outcome::Answered { rtt, route } if !self.fixed => {
+                    let fastest = s.fastest.entry(route).or_insert(rtt);
+                    *fastest = (*fastest).min(rtt);
+                    let fastest = *fastest;
                     if epoch == s.epoch {
                         s.answers += 1;
                         if rtt.as_secs_f64() > fastest.as_secs_f64() * SLOW + SLACK.as_secs_f64() {
@@ -221,7 +242,7 @@ impl Adaptive {
                         }
                     }
                 }
-                Outcome::Answered(_) | Outcome::Failed => {}
+                Outcome::Answered { .. } | Outcome::Failed => {}
             }
         }
         self.changed.notify_waiters();
@@ -319,7 +340,7 @@ mod tests {
             let (at, rtt, permit) = pending.swap_remove(next);
             now = at;
             permit.done(match rtt {
-                Some(ms) => Outcome::Answered(Duration::from_secs_f64(ms / 1000.0)),
+                Some(ms) => Outcome::Answered { rtt: Duration::from_secs_f64(ms / 1000.0), route: 0 },
                 None => Outcome::Throttled(None),
             });
         }
@@ -361,6 +382,33 @@ mod tests {
         let fixed = Adaptive::fixed(64);
         let greedy = run(&fixed, 10, 0, 4_000);
         assert!(greedy.refused > 10 * r.refused, "a fixed 64 is refused far more: {}", greedy.refused);
+    }
+
+    /// Answers one window of `gate`'s current limit, each in `ms` on `route`.
+    fn window(gate: &Adaptive, ms: u64, route: u64) {
+        let limit = gate.summary().limit;
+        let permits: Vec<_> = (0..limit).filter_map(|_| gate.acquire().now_or_never()).collect();
+        for p in permits {
+            p.done(Outcome::Answered { rtt: Duration::from_millis(ms), route });
+        }
+    }
+
+    #[test]
+    fn slow_answers_compare_with_their_own_route_only() {
+        let gate = Adaptive::new(32);
+        window(&gate, 50, route("/finance/agreements/1/additions"));
+        let before = gate.summary().limit;
+        // Pages of a thousand companies take four times as long as a small read: not queueing.
+        for _ in 0..4 {
+            window(&gate, 200, route("/company/companies"));
+        }
+        assert!(gate.summary().limit >= before, "{:?}", gate.summary());
+        // The same route slowing down is.
+        let grown = gate.summary().limit;
+        window(&gate, 400, route("/company/companies"));
+        assert!(gate.summary().limit < grown, "{:?}", gate.summary());
+        assert_eq!(route("/finance/agreements/17/additions"), route("/finance/agreements/18123/additions"));
+        assert_ne!(route("/finance/agreements/17/additions"), route("/company/companies"));
     }
 
     #[test]

@@ -7,7 +7,7 @@ use rand::Rng;
 use reqwest::{RequestBuilder, Response, StatusCode};
 use serde::de::DeserializeOwned;
 
-use super::adaptive::{Adaptive, Outcome};
+use super::adaptive::{Adaptive, Outcome, route};
 use super::{LiveError, RequestLabel};
 
 /// How hard to try before giving up on a request.
@@ -181,7 +181,7 @@ async fn send_with_retries(
                 let headers = response.headers().clone();
                 let body = response.bytes().await;
                 if let (Some(p), Ok(_)) = (permit, &body) {
-                    p.done(Outcome::Answered(started.elapsed()));
+                    p.done(Outcome::Answered { rtt: started.elapsed(), route: route(&request.path) });
                 }
                 match body {
                     Ok(body) => return Ok(Reply { status, headers, body }),

@@ -208,6 +208,8 @@ impl SimShared {
     /// Serves dates in another tenant's calendar (a test's time zone).
     pub fn set_calendar(&self, calendar: Calendar) {
         *self.calendar.lock().unwrap_or_else(|p| p.into_inner()) = calendar;
+        // Dates on the wire follow the calendar: indexes that rendered them are retired.
+        self.generation.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
     }
 
     /// Faults injected so far (429, 5xx, slow, malformed, late), for soak reports.

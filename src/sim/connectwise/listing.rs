@@ -48,13 +48,13 @@ impl ListRequest {
     }
 
     /// The rows `conditions` keeps, or a 400 naming the problem.
-    fn filter(&self, rows: Vec<Value>) -> Result<Vec<Value>, Response> {
+    fn filter<'r>(&self, rows: &'r [Value]) -> Result<Vec<&'r Value>, Response> {
         let Some(text) = self.param("conditions").filter(|c| !c.trim().is_empty()) else {
-            return Ok(rows);
+            return Ok(rows.iter().collect());
         };
         let condition = super::conditions::parse(text)
             .map_err(|e| error(StatusCode::BAD_REQUEST, "InvalidObject", &format!("conditions: {e}")))?;
-        Ok(rows.into_iter().filter(|r| condition.matches(r)).collect())
+        Ok(rows.iter().filter(|r| condition.matches(r)).collect())
     }
 
     fn number(&self, name: &str) -> Result<Option<i64>, Response> {
@@ -79,13 +79,17 @@ impl ListRequest {
         format!("{}{}?{}", self.origin, self.path, query.finish())
     }
 
-    /// One page of `rows` (filtered, ordered by id) with its `Link` header.
-    fn page(&self, rows: Vec<Value>) -> Response {
+    /// One page of `rows` (filtered, ordered by id) with its `Link` header; only the page's
+    /// rows are copied.
+    fn page(&self, rows: &[Value]) -> Response {
         let mut rows = match self.filter(rows) {
             Ok(rows) => rows,
             Err(response) => return response,
         };
-        rows.sort_by_key(|r| r.get("id").and_then(Value::as_i64).unwrap_or(0));
+        let id = |r: &&Value| r.get("id").and_then(Value::as_i64).unwrap_or(0);
+        if !rows.is_sorted_by_key(id) {
+            rows.sort_by_key(id);
+        }
         if let Some(order_by) = self.param("orderBy").filter(|_| !self.forward_only) {
             super::shape::order(&mut rows, order_by);
         }
@@ -98,12 +102,12 @@ impl ListRequest {
                 Ok(after) => after.unwrap_or(0),
                 Err(response) => return response,
             };
-            let rest: Vec<Value> = rows
+            let rest: Vec<&Value> = rows
                 .into_iter()
                 .filter(|r| r.get("id").and_then(Value::as_i64).unwrap_or(0) > after)
                 .collect();
             let more = rest.len() > size;
-            let body: Vec<Value> = rest.into_iter().take(size).collect();
+            let body: Vec<&Value> = rest.into_iter().take(size).collect();
             let last_id = body.last().and_then(|r| r.get("id")).and_then(Value::as_i64);
             let links = match (more, last_id) {
                 (true, Some(id)) => {
@@ -118,7 +122,7 @@ impl ListRequest {
                 Err(response) => return response,
             };
             let last = rows.len().div_ceil(size).max(1);
-            let body: Vec<Value> = rows.into_iter().skip((page - 1) * size).take(size).collect();
+            let body: Vec<&Value> = rows.into_iter().skip((page - 1) * size).take(size).collect();
             let at = |p: usize| self.link(&[("pageSize", size.to_string()), ("page", p.to_string())]);
             let mut links = Vec::new();
             if page > 1 {
@@ -133,7 +137,7 @@ impl ListRequest {
         };
         let body = match self.param("fields").filter(|f| !f.trim().is_empty()) {
             Some(fields) => body.iter().map(|row| super::shape::project(row, fields)).collect(),
-            None => body,
+            None => body.into_iter().cloned().collect(),
         };
         let mut response = json_response(StatusCode::OK, Value::Array(body));
         let header_text: Vec<String> =
@@ -146,7 +150,7 @@ impl ListRequest {
         response
     }
 
-    fn count(&self, rows: Vec<Value>) -> Response {
+    fn count(&self, rows: &[Value]) -> Response {
         match self.filter(rows) {
             Ok(rows) => json_response(StatusCode::OK, json!({ "count": rows.len() })),
             Err(response) => response,
@@ -154,20 +158,22 @@ impl ListRequest {
     }
 }
 
-fn one(rows: Vec<Value>, id: PsaId, what: &str) -> Response {
-    match rows.into_iter().find(|r| r.get("id").and_then(Value::as_i64) == Some(id)) {
-        Some(row) => json_response(StatusCode::OK, row),
+fn one(rows: &[Value], id: PsaId, what: &str) -> Response {
+    match rows.iter().find(|r| r.get("id").and_then(Value::as_i64) == Some(id)) {
+        Some(row) => json_response(StatusCode::OK, row.clone()),
         None => error(StatusCode::NOT_FOUND, "NotFound", &format!("{what} recId '{id}' was not found")),
     }
 }
 
-/// Positions of the state's records by id, and of each agreement's additions: built once per
-/// state generation ([`SimShared::view`]), so a query costs what it returns.
+/// Positions of the state's records by id, of each agreement's additions, and the three lists
+/// as the wire shows them (rendered on first read): built once per state generation
+/// ([`SimShared::view`]), so a query costs what it returns, not a rendering of every row.
 struct Index {
     companies: HashMap<PsaId, usize>,
     products: HashMap<PsaId, usize>,
     agreements: HashMap<PsaId, usize>,
     additions: HashMap<PsaId, Vec<usize>>,
+    rendered: [std::sync::OnceLock<Vec<Value>>; 3],
 }
 
 fn index(shared: &SimShared, state: &crate::sim::StateGuard<'_>) -> Arc<Index> {
@@ -183,23 +189,31 @@ fn index(shared: &SimShared, state: &crate::sim::StateGuard<'_>) -> Arc<Index> {
             products: positions(psa.products.iter().map(|p| p.id).collect()),
             agreements: positions(psa.agreements.iter().map(|a| a.id).collect()),
             additions,
+            rendered: Default::default(),
         }
     })
 }
 
-fn companies_of(psa: &PsaSnapshot, _: &Index, _: &Calendar) -> Vec<Value> {
-    psa.companies.iter().map(|c| wire::company(c, !psa.inactive_companies.contains(&c.id))).collect()
+/// Rows of the three lists, ordered by id as the state holds them.
+fn companies_of<'i>(psa: &PsaSnapshot, index: &'i Index, _: &Calendar) -> &'i [Value] {
+    index.rendered[0].get_or_init(|| {
+        psa.companies.iter().map(|c| wire::company(c, !psa.inactive_companies.contains(&c.id))).collect()
+    })
 }
 
-fn agreements_of(psa: &PsaSnapshot, index: &Index, calendar: &Calendar) -> Vec<Value> {
-    psa.agreements
-        .iter()
-        .map(|a| wire::agreement_of(a, index.companies.get(&a.company).map(|&i| &psa.companies[i]), calendar))
-        .collect()
+fn agreements_of<'i>(psa: &PsaSnapshot, index: &'i Index, calendar: &Calendar) -> &'i [Value] {
+    index.rendered[1].get_or_init(|| {
+        psa.agreements
+            .iter()
+            .map(|a| {
+                wire::agreement_of(a, index.companies.get(&a.company).map(|&i| &psa.companies[i]), calendar)
+            })
+            .collect()
+    })
 }
 
-fn catalog_of(psa: &PsaSnapshot, _: &Index, _: &Calendar) -> Vec<Value> {
-    psa.products.iter().map(wire::catalog_item).collect()
+fn catalog_of<'i>(psa: &PsaSnapshot, index: &'i Index, _: &Calendar) -> &'i [Value] {
+    index.rendered[2].get_or_init(|| psa.products.iter().map(wire::catalog_item).collect())
 }
 
 /// One agreement's additions through the index, or a 404 when the agreement does not exist.
@@ -248,10 +262,10 @@ macro_rules! collection {
             headers: HeaderMap,
         ) -> Response {
             let calendar = shared.calendar();
-            let rows = {
-                let state = shared.lock_state();
-                $rows(&state.psa, &index(&shared, &state), &calendar)
-            };
+            let state = shared.lock_state();
+            let index = index(&shared, &state);
+            let rows = $rows(&state.psa, &index, &calendar);
+            drop(state);
             ListRequest::new(&shared, &uri, query, &headers).page(rows)
         }
 
@@ -263,10 +277,10 @@ macro_rules! collection {
             headers: HeaderMap,
         ) -> Response {
             let calendar = shared.calendar();
-            let rows = {
-                let state = shared.lock_state();
-                $rows(&state.psa, &index(&shared, &state), &calendar)
-            };
+            let state = shared.lock_state();
+            let index = index(&shared, &state);
+            let rows = $rows(&state.psa, &index, &calendar);
+            drop(state);
             ListRequest::new(&shared, &uri, query, &headers).count(rows)
         }
 
@@ -297,7 +311,7 @@ pub(super) async fn additions(
         let state = shared.lock_state();
         indexed_additions(&state.psa, &index(&shared, &state), id, &calendar)
     };
-    rows.map_or_else(|missing| missing, |rows| request.page(rows))
+    rows.map_or_else(|missing| missing, |rows| request.page(&rows))
 }
 
 /// `{"count": N}` of one agreement's additions that `conditions` keeps.
@@ -314,5 +328,5 @@ pub(super) async fn additions_count(
         let state = shared.lock_state();
         indexed_additions(&state.psa, &index(&shared, &state), id, &calendar)
     };
-    rows.map_or_else(|missing| missing, |rows| request.count(rows))
+    rows.map_or_else(|missing| missing, |rows| request.count(&rows))
 }

@@ -26,7 +26,7 @@ fn compare(a: &Value, b: &Value) -> Ordering {
 }
 
 /// Sorts rows by `orderBy` (`name asc, id desc`); rows stay ordered by id otherwise.
-pub(super) fn order(rows: &mut [Value], order_by: &str) {
+pub(super) fn order(rows: &mut [&Value], order_by: &str) {
     let keys: Vec<(Vec<String>, bool)> = order_by
         .split(',')
         .filter(|k| !k.trim().is_empty())
@@ -82,8 +82,9 @@ mod tests {
 
     #[test]
     fn orders_and_projects() {
-        let mut rows =
-            vec![json!({"id": 1, "name": "b"}), json!({"id": 2, "name": "A"}), json!({"id": 3, "name": "b"})];
+        let owned =
+            [json!({"id": 1, "name": "b"}), json!({"id": 2, "name": "A"}), json!({"id": 3, "name": "b"})];
+        let mut rows: Vec<&Value> = owned.iter().collect();
         order(&mut rows, "name asc, id desc");
         let ids: Vec<_> = rows.iter().map(|r| r["id"].as_i64().unwrap_or_default()).collect();
         assert_eq!(ids, vec![2, 3, 1]);
