@@ -293,7 +293,8 @@ async fn get_subscription_details(
             })
             .collect()
     };
-    Json(json!({ "Out": out })).into_response()
+    // Serialised straight from the records: no JSON tree of every subscription.
+    Json(std::collections::BTreeMap::from([("Out", out)])).into_response()
 }
 
 async fn get_policy(State(d): Shared) -> Json<KeyPolicy> {

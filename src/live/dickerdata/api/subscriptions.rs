@@ -216,9 +216,24 @@ pub(super) fn out<T: serde::de::DeserializeOwned>(
     label: &RequestLabel,
     reply: &Reply,
 ) -> Result<Vec<T>, LiveError> {
-    let mut body: Map<String, Value> = reply.json(label)?;
-    // Taken out, not copied: at 200,000 rows a copy would double what the read holds.
-    let Some(list) = body.remove("Out") else {
+    // Each field is first held as the text it arrived as: the rows are decoded straight from
+    // the body, never through a JSON tree of 200,000 rows.
+    let fields: std::collections::BTreeMap<String, &serde_json::value::RawValue> =
+        serde_json::from_slice(&reply.body).map_err(|e| malformed(label, e.to_string()))?;
+    let mut list = None;
+    let mut body = Map::new();
+    for (key, raw) in fields {
+        match key.as_str() {
+            "Out" => list = Some(raw),
+            _ => {
+                body.insert(
+                    key,
+                    serde_json::from_str(raw.get()).map_err(|e| malformed(label, e.to_string()))?,
+                );
+            }
+        }
+    }
+    let Some(list) = list else {
         let said = ["Message", "ErrorDescription", "message", "Status"]
             .iter()
             .find_map(|k| body.get(*k).and_then(Value::as_str).filter(|m| !m.trim().is_empty()));
@@ -231,12 +246,12 @@ pub(super) fn out<T: serde::de::DeserializeOwned>(
             None => malformed(label, "no `Out` list in the answer".into()),
         });
     };
-    let rows: Vec<T> = match list {
-        Value::Null => Vec::new(),
-        list @ Value::Array(_) => {
-            serde_json::from_value(list).map_err(|e| malformed(label, format!("`Out` rows: {e}")))?
+    let rows: Vec<T> = match list.get().trim_start().as_bytes().first() {
+        Some(b'n') if list.get().trim() == "null" => Vec::new(),
+        Some(b'[') => {
+            serde_json::from_str(list.get()).map_err(|e| malformed(label, format!("`Out` rows: {e}")))?
         }
-        other => return Err(malformed(label, format!("`Out` is {other}, not a list"))),
+        _ => return Err(malformed(label, format!("`Out` is {}, not a list", list.get()))),
     };
     if let Some(hint) = more_follows(&body, rows.len()) {
         return Err(LiveError::Vendor {
