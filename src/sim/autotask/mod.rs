@@ -29,6 +29,7 @@ use chrono::NaiveDate;
 use serde_json::{Value, json};
 
 use super::SimShared;
+use crate::model::{Calendar, PsaSnapshot};
 use query::Query;
 use records::{ENTITIES, Index};
 use units::UnitBook;
@@ -135,15 +136,11 @@ pub fn set_work_latency(shared: &Arc<SimShared>, ms: u64) -> bool {
 /// simulator's first query. `false` when `shared` serves no Autotask dialect.
 pub fn warm(shared: &Arc<SimShared>) -> bool {
     let Some(dialect) = dialect(shared) else { return false };
-    let calendar = dialect.shared.calendar();
-    let state = dialect.shared.lock_state();
-    let mut book = dialect.units.lock().unwrap_or_else(|p| p.into_inner());
-    let generation = dialect.shared.generation();
-    book.sync_at(&state.psa, today(&dialect.shared), generation);
-    let index = dialect.index(generation, &book);
-    for entity in ENTITIES {
-        index.table(entity, &state.psa, &book, calendar);
-    }
+    dialect.read(|psa, book, index, calendar| {
+        for entity in ENTITIES {
+            index.table(entity, psa, book, calendar);
+        }
+    });
     true
 }
 
@@ -243,6 +240,18 @@ impl Dialect {
         self.max_in_flight.fetch_max(*n as u64, Ordering::Relaxed);
         self.max_in_flight_total.fetch_max(map.values().sum::<usize>() as u64, Ordering::Relaxed);
         Ok(Slot { dialect: self, endpoint: endpoint.to_string() })
+    }
+
+    /// Runs `read` on the state with the unit book synced to it and the index of both, all
+    /// under the state lock.
+    fn read<R>(&self, read: impl FnOnce(&PsaSnapshot, &UnitBook, &Index, Calendar) -> R) -> R {
+        let calendar = self.shared.calendar();
+        let state = self.shared.lock_state();
+        let mut book = self.units.lock().unwrap_or_else(|p| p.into_inner());
+        let generation = self.shared.generation();
+        book.sync_at(&state.psa, today(&self.shared), generation);
+        let index = self.index(generation, &book);
+        read(&state.psa, &book, &index, calendar)
     }
 
     /// The index of the records as they are at `generation` with `book` synced to it; callers
@@ -363,14 +372,8 @@ impl Dialect {
             _ => i64::MIN,
         };
         // The page is built under the locks; the answer is written after they are released.
-        let (items, count, last, more) = {
-            let calendar = self.shared.calendar();
-            let state = self.shared.lock_state();
-            let mut book = self.units.lock().unwrap_or_else(|p| p.into_inner());
-            let generation = self.shared.generation();
-            book.sync_at(&state.psa, today(&self.shared), generation);
-            let index = self.index(generation, &book);
-            let table = index.table(entity, &state.psa, &book, calendar);
+        let found = self.read(|psa, book, index, calendar| {
+            let table = index.table(entity, psa, book, calendar);
             let positions = match query.narrowed(table) {
                 Some(positions) => positions,
                 None => (0..table.len() as u32).collect(),
@@ -378,16 +381,20 @@ impl Dialect {
             let first = positions.partition_point(|&p| table.id(p as usize) <= after);
             let mut matching = positions[first..]
                 .iter()
-                .map(|&p| table.record(p as usize, &state.psa, calendar))
+                .map(|&p| table.record(p as usize, psa, calendar))
                 .filter(|r| query.matches(r));
             if let QueryKind::Count = kind {
-                return axum::Json(json!({ "queryCount": matching.count() })).into_response();
+                return Found::Count(matching.count());
             }
             let page: Vec<_> = matching.by_ref().take(query.max_records).collect();
             let more = matching.next().is_some();
             let rows: Vec<_> = page.iter().map(|r| r.wire(entity, &query.include)).collect();
             let items = serde_json::to_string(&rows).unwrap_or_else(|_| "[]".into());
-            (items, rows.len(), page.last().map(|r| r.id), more)
+            Found::Page { items, count: rows.len(), last: page.last().map(|r| r.id), more }
+        });
+        let (items, count, last, more) = match found {
+            Found::Count(n) => return axum::Json(json!({ "queryCount": n })).into_response(),
+            Found::Page { items, count, last, more } => (items, count, last, more),
         };
         let next = match last {
             Some(last) if more => {
@@ -435,6 +442,12 @@ async fn not_found() -> Response {
         ),
     )
         .into_response()
+}
+
+/// What a query found: a count, or one page written out.
+enum Found {
+    Count(usize),
+    Page { items: String, count: usize, last: Option<i64>, more: bool },
 }
 
 #[derive(Debug, Clone, Copy)]
