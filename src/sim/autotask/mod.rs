@@ -146,11 +146,7 @@ pub fn warm(shared: &Arc<SimShared>) -> bool {
 
 /// Units of every contract service on `date` as the dialect holds them, for tests.
 pub fn units_on(shared: &Arc<SimShared>, contract_service: i64, date: NaiveDate) -> Option<i64> {
-    let dialect = dialect(shared)?;
-    let state = dialect.shared.lock_state();
-    let mut book = dialect.units.lock().unwrap_or_else(|p| p.into_inner());
-    book.sync(&state.psa, today(&dialect.shared));
-    units::units_at(book.rows(contract_service), date)
+    dialect(shared)?.read(|_, book, _, _| units::units_at(book.rows(contract_service), date))
 }
 
 /// The tenant's day in the simulator (the same calendar cspctl plans with).

@@ -245,7 +245,7 @@ type Postings = HashMap<Key, Vec<u32>>;
 
 /// One entity's records ordered by id (found by id with a binary search), with postings of its
 /// [`indexed`] fields.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Table {
     places: Vec<(PsaId, Place)>,
     postings: HashMap<&'static str, Postings>,

@@ -246,12 +246,13 @@ pub(super) fn out<T: serde::de::DeserializeOwned>(
             None => malformed(label, "no `Out` list in the answer".into()),
         });
     };
-    let rows: Vec<T> = match list.get().trim_start().as_bytes().first() {
-        Some(b'n') if list.get().trim() == "null" => Vec::new(),
-        Some(b'[') => {
-            serde_json::from_str(list.get()).map_err(|e| malformed(label, format!("`Out` rows: {e}")))?
+    // A raw value's text has no surrounding whitespace.
+    let rows: Vec<T> = match list.get() {
+        "null" => Vec::new(),
+        text if text.starts_with('[') => {
+            serde_json::from_str(text).map_err(|e| malformed(label, format!("`Out` rows: {e}")))?
         }
-        _ => return Err(malformed(label, format!("`Out` is {}, not a list", list.get()))),
+        other => return Err(malformed(label, format!("`Out` is {other}, not a list"))),
     };
     if let Some(hint) = more_follows(&body, rows.len()) {
         return Err(LiveError::Vendor {
@@ -351,6 +352,32 @@ mod tests {
         assert!(more_follows(&map(r#"{"HasMore":true}"#), 5).is_some());
         assert!(more_follows(&map(r#"{"TotalCount":"12"}"#), 5).is_some());
         assert!(more_follows(&map(r#"{"PageSize":5}"#), 5).is_some());
+    }
+
+    #[test]
+    fn out_reads_a_list_null_or_a_refusal_whatever_the_spacing() {
+        let label = RequestLabel::new("POST", "/Subscriptions/GetSubscriptionDetails");
+        let read = |body: &'static str| {
+            let reply = Reply {
+                status: reqwest::StatusCode::OK,
+                headers: Default::default(),
+                body: bytes::Bytes::from_static(body.as_bytes()),
+            };
+            out::<SubscriptionRecord>(&label, &reply)
+        };
+        assert_eq!(read(r#"{ "Out" :  null , "Status": "OK" }"#).map(|r| r.len()).ok(), Some(0));
+        assert_eq!(
+            read("{\n  \"Out\":\n  [ {\"TenantId\": \"ab12\"}, {} ]\n}").map(|r| r.len()).ok(),
+            Some(2)
+        );
+        let not_a_list = read(r#"{"Out": {"TenantId": "ab12"}}"#).unwrap_err().to_string();
+        assert!(not_a_list.contains(r#"`Out` is {"TenantId": "ab12"}, not a list"#), "{not_a_list}");
+        let refused = read(r#"{"Status": "Failed", "Message": "Invalid AccessKey"}"#).unwrap_err();
+        assert!(
+            matches!(&refused, LiveError::Vendor { message, .. } if message == "Invalid AccessKey"),
+            "{refused:?}"
+        );
+        assert!(matches!(read("[1]"), Err(LiveError::Malformed { .. })));
     }
 
     #[test]
