@@ -257,7 +257,7 @@ async fn default_writes_in_flight_fill_both_endpoints_within_the_thread_limit() 
     assert!(outcomes.iter().all(|o| o.result.is_ok()), "{outcomes:?}");
     let d = dialect_stats(&sim.shared).expect("dialect");
     assert_eq!((d.max_in_flight, d.thread_refusals), (3, 0), "{d:?}");
-    assert!(d.max_in_flight_total > 3, "both endpoints busy at once: {d:?}");
+    assert!(d.max_in_flight_total > 4, "more than four writes in flight at once, on both endpoints: {d:?}");
     let after = snap(&at, &scope_of(&state)).await;
     assert_eq!(after.additions.len(), 36);
 }
