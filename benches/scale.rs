@@ -143,8 +143,11 @@ impl Measure {
     /// Hands freed memory back to the system and resets the peak to what is resident now, so
     /// the peak seen at [`Measure::end`] is this read's and not an earlier one's.
     fn start() -> Measure {
-        // SAFETY: malloc_trim only returns free heap pages to the kernel.
-        unsafe { libc::malloc_trim(0) };
+        // SAFETY: malloc_trim only returns free heap pages to the kernel (glibc alone has it).
+        #[cfg(all(target_os = "linux", target_env = "gnu"))]
+        unsafe {
+            libc::malloc_trim(0)
+        };
         let _ = std::fs::write("/proc/self/clear_refs", "5");
         Measure { started: Instant::now(), cpu: cpu_time(), before_kib: status_kib("VmRSS:") }
     }
